@@ -1,0 +1,171 @@
+package imagen.gateway.api;
+
+import java.net.URI;
+import java.util.Map;
+
+import jakarta.inject.Inject;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.NotFoundException;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.sse.OutboundSseEvent;
+import jakarta.ws.rs.sse.Sse;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.RestMulti;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import imagen.gateway.config.GatewayConfig;
+import imagen.gateway.generation.GenerationRequest;
+import imagen.gateway.generation.GenerationService;
+import imagen.gateway.generation.ImagenRequest;
+import imagen.gateway.generation.Job;
+import imagen.gateway.generation.JobEvent;
+import imagen.gateway.generation.JobRegistry;
+import imagen.gateway.simulator.SimulatorResource;
+import io.smallrye.mutiny.Multi;
+
+/**
+ * The generation API: create a job (JSON or the stream itself), follow its events as SSE, poll its
+ * status.
+ */
+@Path("/v1/generations")
+@Tag(name = "generations")
+public class GenerationResource {
+
+    private static final String EVENTS = "/events";
+
+    @Inject
+    GenerationService service;
+
+    @Inject
+    JobRegistry jobs;
+
+    @Inject
+    EventStreams streams;
+
+    @Inject
+    GatewayConfig config;
+
+    @Inject
+    ObjectMapper mapper;
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces({MediaType.APPLICATION_JSON, Problem.MEDIA_TYPE})
+    @Operation(summary = "Start a generation", description = "202 with the job's id and its events URL")
+    public Response create(@Valid @NotNull GenerationRequest body,
+            @HeaderParam(SimulatorResource.FAULT_HEADER) String simulatorFault) {
+        Job job = service.submit(ImagenRequest.of(body, config.defaultModel(), Map.of()), simulatorFault);
+        String cache = cacheStatus(job);
+        Map<String, Object> entity = Map.of("id", job.id(), "events", location(job) + EVENTS,
+                "status", job.status().name().toLowerCase(), "cache", cache);
+        return Response.accepted(entity).location(URI.create(location(job))).header("X-Cache", cache).build();
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    @Operation(summary = "Start a generation and stream its events in the response")
+    public Multi<OutboundSseEvent> createAndStream(@Valid @NotNull GenerationRequest body,
+            @HeaderParam(SimulatorResource.FAULT_HEADER) String simulatorFault,
+            @QueryParam("inline") boolean inline, @Context Sse sse) {
+        Job job = service.submit(ImagenRequest.of(body, config.defaultModel(), Map.of()), simulatorFault);
+        return sseResponse(job, 0, inline, sse);
+    }
+
+    @GET
+    @Path("{id}/events")
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    @Operation(summary = "Follow a job's events", description = "Honours Last-Event-ID; a finished job replays its whole log")
+    public Multi<OutboundSseEvent> events(@PathParam("id") String id, @HeaderParam("Last-Event-ID") String lastEventId,
+            @QueryParam("lastEventId") String lastEventIdParam, @QueryParam("inline") boolean inline, @Context Sse sse) {
+        Job job = find(id);
+        long after = parseEventId(lastEventId != null ? lastEventId : lastEventIdParam);
+        return sseResponse(job, after, inline, sse);
+    }
+
+    @GET
+    @Path("{id}")
+    @Produces({MediaType.APPLICATION_JSON, Problem.MEDIA_TYPE})
+    @Operation(summary = "A job's status and result")
+    public ObjectNode status(@PathParam("id") String id) {
+        Job job = find(id);
+        job.touch();
+        ObjectNode node = mapper.createObjectNode();
+        node.put("id", job.id());
+        node.put("status", job.status().name().toLowerCase());
+        node.put("model", job.request().model());
+        node.put("sampleCount", job.request().sampleCount());
+        node.put("deterministic", job.deterministic());
+        node.put("cache", cacheStatus(job));
+        node.put("events", location(job) + EVENTS);
+        node.put("createdAt", job.createdAt().toString());
+        if (job.finishedAt() != null) {
+            node.put("finishedAt", job.finishedAt().toString());
+        }
+        ArrayNode images = node.putArray("images");
+        ArrayNode filtered = node.putArray("filtered");
+        for (JobEvent event : job.events()) {
+            switch (event.type()) {
+                case JobEvent.IMAGE -> images.add(event.data());
+                case JobEvent.FILTERED -> filtered.add(event.data());
+                case JobEvent.DONE -> node.set("result", event.data());
+                case JobEvent.ERROR -> node.set("error", event.data());
+                default -> {
+                }
+            }
+        }
+        return node;
+    }
+
+    private Multi<OutboundSseEvent> sseResponse(Job job, long after, boolean inline, Sse sse) {
+        return RestMulti.fromMultiData(streams.stream(job, after, inline, sse))
+                .header("X-Cache", cacheStatus(job))
+                .header("Cache-Control", "no-cache")
+                .header("X-Accel-Buffering", "no")
+                .header("X-Generation-Id", job.id())
+                .build();
+    }
+
+    private Job find(String id) {
+        return jobs.get(id).orElseThrow(() -> new NotFoundException("no generation " + id));
+    }
+
+    private static String cacheStatus(Job job) {
+        return job.events().isEmpty() ? "miss" : job.events().get(0).data().path("cache").asText("miss");
+    }
+
+    private static String location(Job job) {
+        return "/v1/generations/" + job.id();
+    }
+
+    private static long parseEventId(String value) {
+        if (value == null || value.isBlank()) {
+            return 0;
+        }
+        try {
+            long id = Long.parseLong(value.trim());
+            if (id < 0) {
+                throw new NumberFormatException();
+            }
+            return id;
+        } catch (NumberFormatException e) {
+            throw new jakarta.ws.rs.BadRequestException("Last-Event-ID must be a non-negative event id");
+        }
+    }
+}

@@ -1,0 +1,177 @@
+package imagen.gateway.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+import io.quarkus.runtime.configuration.MemorySize;
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/**
+ * Every {@code imagen.*} key of the gateway. The names are public surface (DESIGN §7); each one is
+ * documented in the README's config table. All of them are read at run time.
+ */
+@ConfigMapping(prefix = "imagen")
+public interface GatewayConfig {
+
+    /** {@code vertex} or {@code simulator}; unset means simulator unless a Vertex project is configured. */
+    Optional<String> upstream();
+
+    Vertex vertex();
+
+    /** Model used when a request names none. */
+    @WithDefault("imagen-4.0-fast-generate-001")
+    String defaultModel();
+
+    /** Models a request may name; anything else is a 400 that lists these. */
+    @WithDefault("imagen-4.0-generate-001,imagen-4.0-ultra-generate-001,imagen-4.0-fast-generate-001,"
+            + "imagen-4.0-generate-preview-06-06,imagen-4.0-ultra-generate-preview-06-06,imagen-4.0-fast-generate-preview-06-06")
+    List<String> models();
+
+    /** Models that accept {@code sampleImageSize} (1K/2K); others reject the field. */
+    @WithDefault("imagen-4.0-generate-001,imagen-4.0-ultra-generate-001,"
+            + "imagen-4.0-generate-preview-06-06,imagen-4.0-ultra-generate-preview-06-06")
+    List<String> imageSizeModels();
+
+    /** Upper bound of {@code sampleCount} (Vertex: 1–4). */
+    @WithDefault("4")
+    int maxSampleCount();
+
+    /** Upper bound of prompt and negative prompt length, in characters. */
+    @WithDefault("4000")
+    int maxPromptLength();
+
+    /** Client API keys; unset means no client authentication. */
+    Optional<List<String>> apiKeys();
+
+    Cache cache();
+
+    Resilience resilience();
+
+    Sse sse();
+
+    Jobs jobs();
+
+    Simulator simulator();
+
+    /** The upstream in force: explicit {@code imagen.upstream}, else vertex when a project is set. */
+    default String effectiveUpstream() {
+        return upstream().orElse(vertex().projectId().isPresent() ? "vertex" : "simulator");
+    }
+
+    interface Vertex {
+        /** Google Cloud project; see {@link #projectId()}. */
+        Optional<String> project();
+
+        /** {@code imagen.vertex.project}, else the environment's {@code GOOGLE_CLOUD_PROJECT} (Cloud Run, gcloud). */
+        default Optional<String> projectId() {
+            return project().filter(p -> !p.isBlank())
+                    .or(() -> Optional.ofNullable(System.getenv("GOOGLE_CLOUD_PROJECT")).filter(p -> !p.isBlank()));
+        }
+
+        /** Locations in failover order. */
+        @WithDefault("us-central1")
+        List<String> locations();
+
+        /** Endpoint base; may contain {@code {location}}. Default: Google's regional endpoints. */
+        Optional<String> url();
+
+        /** {@code adc} (Application Default Credentials) or {@code none} (fakes, tests). */
+        @WithDefault("adc")
+        String auth();
+
+        /** Refresh the access token this long before it expires. */
+        @WithDefault("5m")
+        Duration tokenRefreshMargin();
+    }
+
+    interface Cache {
+        /** {@code memory} or {@code redis}. */
+        @WithDefault("memory")
+        String backend();
+
+        /** How long results and images stay cached. */
+        @WithDefault("24h")
+        Duration ttl();
+
+        /** Byte bound of stored images (decoded bytes). */
+        @WithDefault("512M")
+        MemorySize maxBytes();
+    }
+
+    interface Resilience {
+        @WithDefault("3")
+        int maxRetries();
+
+        @WithDefault("500ms")
+        Duration initialBackoff();
+
+        @WithDefault("8s")
+        Duration maxBackoff();
+
+        /** Cap on a wait the server asks for (RetryInfo, Retry-After). */
+        @WithDefault("30s")
+        Duration maxServerWait();
+
+        @WithDefault("60s")
+        Duration attemptTimeout();
+
+        Breaker breaker();
+
+        Bulkhead bulkhead();
+
+        interface Breaker {
+            @WithDefault("20")
+            int requestVolume();
+
+            @WithDefault("0.5")
+            double failureRatio();
+
+            @WithDefault("10s")
+            Duration delay();
+        }
+
+        interface Bulkhead {
+            @WithDefault("64")
+            int maxConcurrent();
+
+            @WithDefault("256")
+            int queue();
+        }
+    }
+
+    interface Sse {
+        /** Interval of {@code : keep-alive} comments on open streams. */
+        @WithDefault("15s")
+        Duration heartbeat();
+    }
+
+    interface Jobs {
+        /** How long a finished job (its status and event log) stays retrievable. */
+        @WithDefault("1h")
+        Duration ttl();
+
+        /** Most jobs kept at once; the oldest finished ones go first. */
+        @WithDefault("10000")
+        int maxJobs();
+
+        /** An unseeded job with no listener for this long is cancelled. */
+        @WithDefault("30s")
+        Duration orphanGrace();
+    }
+
+    interface Simulator {
+        /** Simulated generation time per request. */
+        @WithDefault("1500ms")
+        Duration latency();
+
+        /** Share of requests (0–1) that fail with a random retryable fault. */
+        @WithDefault("0")
+        double faultRate();
+
+        /** Prompts containing this word come back RAI-filtered. */
+        @WithDefault("forbidden")
+        String blockedWord();
+    }
+}

@@ -1,0 +1,219 @@
+package imagen.gateway.generation;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import imagen.gateway.api.Problem;
+import imagen.gateway.config.GatewayConfig;
+import imagen.gateway.dedup.ImageStore;
+import imagen.gateway.vertex.PredictResponse;
+import imagen.gateway.vertex.PredictResponse.Prediction;
+import imagen.gateway.vertex.UpstreamException;
+import imagen.gateway.vertex.VertexClient;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.vertx.core.Vertx;
+
+/**
+ * Runs generations as jobs. The path of one request, in order:
+ * <ol>
+ * <li>validate and canonicalise (done by the caller: {@link ImagenRequest});</li>
+ * <li>register a job and log {@code accepted};</li>
+ * <li>call the upstream through {@link VertexClient} (attempt timeout, error mapping), logging
+ * {@code attempt};</li>
+ * <li>store the decoded images by digest in {@link ImageStore}, log one {@code image} or
+ * {@code filtered} per prediction, then {@code done}; any failure becomes the one {@code error}.</li>
+ * </ol>
+ * A job runs independently of its viewers. An unseeded job that nobody has watched for
+ * {@code imagen.jobs.orphan-grace} is cancelled; a seeded one always runs to its end, since others
+ * may share its result.
+ */
+@ApplicationScoped
+public class GenerationService {
+
+    private static final Logger LOG = Logger.getLogger(GenerationService.class);
+
+    @Inject
+    GatewayConfig config;
+
+    @Inject
+    JobRegistry jobs;
+
+    @Inject
+    VertexClient vertex;
+
+    @Inject
+    ImageStore images;
+
+    @Inject
+    ObjectMapper mapper;
+
+    @Inject
+    Vertx vertx;
+
+    @Inject
+    MeterRegistry metrics;
+
+    /**
+     * Starts a generation and returns its job at once; the work goes on in the background.
+     *
+     * @param simulatorFault fault for the embedded simulator to inject (tests, demos); ignored for Vertex
+     */
+    public Job submit(ImagenRequest request, String simulatorFault) {
+        Job job = jobs.create(request);
+        ObjectNode accepted = mapper.createObjectNode()
+                .put("id", job.id())
+                .put("model", request.model())
+                .put("sampleCount", request.sampleCount())
+                .put("deterministic", request.deterministic())
+                .put("cache", "miss");
+        job.append(JobEvent.ACCEPTED, accepted);
+
+        String location = vertex.locations().get(0);
+        job.append(JobEvent.ATTEMPT, mapper.createObjectNode().put("attempt", 1).put("location", location));
+        long upstreamStart = System.nanoTime();
+        job.attachWork(vertex.predict(location, request, simulatorFault)
+                .emitOn(Infrastructure.getDefaultWorkerPool())
+                .subscribe().with(
+                        response -> complete(job, response, elapsedMs(upstreamStart)),
+                        failure -> fail(job, failure instanceof UpstreamException u ? u : null, failure)));
+        scheduleOrphanCheck(job, config.jobs().orphanGrace());
+        return job;
+    }
+
+    /**
+     * A view of the job's log: replays events after {@code afterId}, then follows. Closing the last
+     * view of an unseeded job starts its orphan grace.
+     */
+    public Job.View follow(Job job, long afterId, Consumer<JobEvent> listener) {
+        Job.View view = job.follow(afterId, listener);
+        return () -> {
+            view.close();
+            if (job.views() == 0 && !job.finished()) {
+                scheduleOrphanCheck(job, config.jobs().orphanGrace());
+            }
+        };
+    }
+
+    private void complete(Job job, PredictResponse response, long upstreamMs) {
+        int imageCount = 0;
+        int filteredCount = 0;
+        int index = 0;
+        for (Prediction prediction : response.predictionsOrEmpty()) {
+            if (prediction.isImage()) {
+                job.append(JobEvent.IMAGE, imageEvent(index++, prediction));
+                imageCount++;
+            } else if (prediction.isFiltered()) {
+                job.append(JobEvent.FILTERED, mapper.createObjectNode()
+                        .put("index", index++)
+                        .put("reason", prediction.raiFilteredReason()));
+                filteredCount++;
+            }
+        }
+        // Vertex drops filtered images silently when includeRaiReason is false: count them anyway
+        filteredCount = Math.max(filteredCount, job.request().sampleCount() - imageCount);
+        long totalMs = elapsedMs(job.createdAt());
+        boolean appended = job.append(JobEvent.DONE, mapper.createObjectNode()
+                .put("images", imageCount)
+                .put("filtered", filteredCount)
+                .put("cache", "miss")
+                .put("attempts", 1)
+                .put("upstreamMs", upstreamMs)
+                .put("totalMs", totalMs));
+        if (appended) {
+            finished(job, "succeeded");
+            LOG.infof("job %s done: %d images, %d filtered, upstream %d ms, total %d ms", job.id(), imageCount,
+                    filteredCount, upstreamMs, totalMs);
+        }
+    }
+
+    private ObjectNode imageEvent(int index, Prediction prediction) {
+        ObjectNode data = mapper.createObjectNode().put("index", index);
+        String mimeType = prediction.mimeType() != null ? prediction.mimeType() : "image/png";
+        data.put("mimeType", mimeType);
+        if (prediction.bytesBase64Encoded() != null && prediction.bytesBase64Encoded().length > 0) {
+            ImageStore.StoredImage stored = images.put(prediction.bytesBase64Encoded(), mimeType);
+            data.put("url", "/v1/images/" + stored.digest());
+            data.put("bytes", stored.bytes().length);
+            data.put("sha256", stored.digest());
+        }
+        if (prediction.prompt() != null) {
+            data.put("prompt", prediction.prompt());
+        }
+        if (prediction.gcsUri() != null) {
+            data.put("gcsUri", prediction.gcsUri());
+        }
+        if (prediction.safetyAttributes() != null) {
+            data.set("safetyAttributes", prediction.safetyAttributes());
+        }
+        return data;
+    }
+
+    private void fail(Job job, UpstreamException upstream, Throwable failure) {
+        Problem problem;
+        if (upstream != null) {
+            problem = Problem.upstream(upstream, "/v1/generations/" + job.id());
+        } else {
+            LOG.errorf(failure, "job %s failed unexpectedly", job.id());
+            problem = Problem.of("internal", 500, "the generation failed inside the gateway", "/v1/generations/" + job.id());
+        }
+        if (job.append(JobEvent.ERROR, mapper.valueToTree(problem))) {
+            finished(job, "failed");
+            LOG.infof("job %s failed: %d %s (%s)", job.id(), problem.status(), problem.vertexStatus(), problem.detail());
+        }
+    }
+
+    /** Cancels an unseeded job nobody watches: its result would reach no one. */
+    private void scheduleOrphanCheck(Job job, Duration delay) {
+        if (job.deterministic() || job.finished()) {
+            return;
+        }
+        vertx.setTimer(Math.max(1, delay.toMillis()), timer -> {
+            if (job.finished() || job.views() > 0) {
+                return;
+            }
+            long grace = config.jobs().orphanGrace().toNanos();
+            long idle = job.nanosSinceInterest();
+            if (idle < grace) {
+                scheduleOrphanCheck(job, Duration.ofNanos(grace - idle));
+                return;
+            }
+            var work = job.detachWork();
+            if (work != null) {
+                work.cancel();
+            }
+            Problem problem = new Problem("urn:imagen-gateway:problem:cancelled", "Client Closed Request", 499,
+                    "cancelled: an unseeded generation that nobody watched for "
+                            + config.jobs().orphanGrace().toMillis() + " ms",
+                    "/v1/generations/" + job.id(), null, "CANCELLED", true, null);
+            if (job.append(JobEvent.ERROR, mapper.valueToTree(problem), Job.Status.CANCELLED)) {
+                finished(job, "cancelled");
+                LOG.infof("job %s cancelled: no viewer for %d ms", job.id(), TimeUnit.NANOSECONDS.toMillis(idle));
+            }
+        });
+    }
+
+    private void finished(Job job, String outcome) {
+        jobs.finished(job);
+        metrics.counter("imagen.jobs.finished", List.of(io.micrometer.core.instrument.Tag.of("outcome", outcome)))
+                .increment();
+    }
+
+    private static long elapsedMs(long startNanos) {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+    }
+
+    private static long elapsedMs(java.time.Instant since) {
+        return Duration.between(since, java.time.Instant.now()).toMillis();
+    }
+}
