@@ -46,8 +46,8 @@ import io.vertx.core.http.HttpServerRequest;
  *
  * <p>Faults: {@code imagen.simulator.fault-rate} injects random 429/500/503 answers; the header
  * {@value #FAULT_HEADER} forces one: an HTTP status ({@code 429}, {@code 503}, ...), {@code timeout}
- * (never answers in time), {@code reset} (closes the connection) or {@code malformed} (a truncated
- * 200 body).
+ * (never answers in time), {@code reset} (closes the connection), {@code malformed} (a truncated
+ * 200 body) or {@code delay:<millis>} (answers normally, that much later than usual).
  */
 @Path("/simulator/v1/projects/{project}/locations/{location}/publishers/google/models")
 @Tag(name = "simulator", description = "Embedded fake Vertex AI Imagen used when no Google project is configured")
@@ -75,6 +75,15 @@ public class SimulatorResource {
     public Uni<Response> predict(@PathParam("location") String location, @PathParam("model") String model,
             @HeaderParam(FAULT_HEADER) String fault, @Context HttpServerRequest httpRequest, ObjectNode body) {
         String forced = fault != null ? fault.trim().toLowerCase(Locale.ROOT) : randomFault();
+        Duration extraDelay = Duration.ZERO;
+        if (forced != null && forced.startsWith("delay:")) {
+            try {
+                extraDelay = Duration.ofMillis(Long.parseLong(forced.substring("delay:".length()).trim()));
+            } catch (NumberFormatException e) {
+                return Uni.createFrom().item(error(400, "INVALID_ARGUMENT", "delay:<millis> takes a number", null));
+            }
+            forced = null;
+        }
         if (forced != null) {
             LOG.debugf("simulator fault %s for %s in %s", forced, model, location);
             return fault(forced, httpRequest);
@@ -87,7 +96,7 @@ public class SimulatorResource {
         }
         ImagenRequest valid = request;
         return Uni.createFrom().voidItem()
-                .onItem().delayIt().by(config.simulator().latency())
+                .onItem().delayIt().by(config.simulator().latency().plus(extraDelay))
                 .emitOn(Infrastructure.getDefaultWorkerPool())
                 .map(ignored -> Response.ok(generate(valid)).type(MediaType.APPLICATION_JSON).build());
     }
