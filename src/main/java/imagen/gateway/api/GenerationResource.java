@@ -23,7 +23,6 @@ import jakarta.ws.rs.sse.Sse;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
-import org.jboss.resteasy.reactive.RestMulti;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -38,6 +37,7 @@ import imagen.gateway.generation.JobEvent;
 import imagen.gateway.generation.JobRegistry;
 import imagen.gateway.simulator.SimulatorResource;
 import io.smallrye.mutiny.Multi;
+import io.vertx.core.http.HttpServerResponse;
 
 /**
  * The generation API: create a job (JSON or the stream itself), follow its events as SSE, poll its
@@ -83,9 +83,9 @@ public class GenerationResource {
     @Operation(summary = "Start a generation and stream its events in the response")
     public Multi<OutboundSseEvent> createAndStream(@Valid @NotNull GenerationRequest body,
             @HeaderParam(SimulatorResource.FAULT_HEADER) String simulatorFault,
-            @QueryParam("inline") boolean inline, @Context Sse sse) {
+            @QueryParam("inline") boolean inline, @Context Sse sse, @Context HttpServerResponse response) {
         Job job = service.submit(ImagenRequest.of(body, config.defaultModel(), Map.of()), simulatorFault);
-        return sseResponse(job, 0, inline, sse);
+        return sseResponse(job, 0, inline, sse, response);
     }
 
     @GET
@@ -93,10 +93,11 @@ public class GenerationResource {
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @Operation(summary = "Follow a job's events", description = "Honours Last-Event-ID; a finished job replays its whole log")
     public Multi<OutboundSseEvent> events(@PathParam("id") String id, @HeaderParam("Last-Event-ID") String lastEventId,
-            @QueryParam("lastEventId") String lastEventIdParam, @QueryParam("inline") boolean inline, @Context Sse sse) {
+            @QueryParam("lastEventId") String lastEventIdParam, @QueryParam("inline") boolean inline, @Context Sse sse,
+            @Context HttpServerResponse response) {
         Job job = find(id);
         long after = parseEventId(lastEventId != null ? lastEventId : lastEventIdParam);
-        return sseResponse(job, after, inline, sse);
+        return sseResponse(job, after, inline, sse, response);
     }
 
     @GET
@@ -133,13 +134,13 @@ public class GenerationResource {
         return node;
     }
 
-    private Multi<OutboundSseEvent> sseResponse(Job job, long after, boolean inline, Sse sse) {
-        return RestMulti.fromMultiData(streams.stream(job, after, inline, sse))
-                .header("X-Cache", cacheStatus(job))
-                .header("Cache-Control", "no-cache")
-                .header("X-Accel-Buffering", "no")
-                .header("X-Generation-Id", job.id())
-                .build();
+    /** Headers go on the Vert.x response directly: for SSE, Quarkus REST ignores RestMulti's headers. */
+    private Multi<OutboundSseEvent> sseResponse(Job job, long after, boolean inline, Sse sse, HttpServerResponse response) {
+        response.putHeader("X-Cache", cacheStatus(job))
+                .putHeader("Cache-Control", "no-cache")
+                .putHeader("X-Accel-Buffering", "no")
+                .putHeader("X-Generation-Id", job.id());
+        return streams.stream(job, after, inline, sse);
     }
 
     private Job find(String id) {
