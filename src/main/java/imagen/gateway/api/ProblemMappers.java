@@ -80,6 +80,11 @@ public class ProblemMappers {
     }
 
     @ServerExceptionMapper
+    public Response invalidPredict(VertexErrorBodies.InvalidPredictRequest e, UriInfo uri) {
+        return VertexErrorBodies.invalid(e, path(uri));
+    }
+
+    @ServerExceptionMapper
     public Response upstream(UpstreamException e, UriInfo uri) {
         return Problem.upstream(e, path(uri)).toResponse();
     }

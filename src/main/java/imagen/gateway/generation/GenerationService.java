@@ -105,6 +105,38 @@ public class GenerationService {
         };
     }
 
+    /**
+     * The job once it has its terminal event, as a view: cancelling the returned Uni (the caller went
+     * away) detaches the view, which starts an unseeded job's orphan grace.
+     */
+    public io.smallrye.mutiny.Uni<Job> whenFinished(Job job) {
+        return io.smallrye.mutiny.Uni.createFrom().emitter(emitter -> {
+            var finished = new java.util.concurrent.atomic.AtomicBoolean();
+            var view = new java.util.concurrent.atomic.AtomicReference<Job.View>();
+            emitter.onTermination(() -> {
+                finished.set(true);
+                Job.View v = view.getAndSet(null);
+                if (v != null) {
+                    v.close();
+                }
+            });
+            view.set(follow(job, Long.MAX_VALUE, event -> {
+                if (event.terminal()) {
+                    emitter.complete(job);
+                }
+            }));
+            if (job.finished()) {
+                emitter.complete(job);
+            }
+            if (finished.get()) {
+                Job.View v = view.getAndSet(null);
+                if (v != null) {
+                    v.close();
+                }
+            }
+        });
+    }
+
     private void complete(Job job, PredictResponse response, long upstreamMs) {
         int imageCount = 0;
         int filteredCount = 0;
@@ -123,13 +155,18 @@ public class GenerationService {
         // Vertex drops filtered images silently when includeRaiReason is false: count them anyway
         filteredCount = Math.max(filteredCount, job.request().sampleCount() - imageCount);
         long totalMs = elapsedMs(job.createdAt());
-        boolean appended = job.append(JobEvent.DONE, mapper.createObjectNode()
+        ObjectNode done = mapper.createObjectNode()
                 .put("images", imageCount)
                 .put("filtered", filteredCount)
                 .put("cache", "miss")
                 .put("attempts", 1)
                 .put("upstreamMs", upstreamMs)
-                .put("totalMs", totalMs));
+                .put("totalMs", totalMs);
+        response.predictionsOrEmpty().stream()
+                .filter(p -> !p.isImage() && !p.isFiltered() && p.safetyAttributes() != null)
+                .findFirst()
+                .ifPresent(p -> done.set("promptSafetyAttributes", p.safetyAttributes()));
+        boolean appended = job.append(JobEvent.DONE, done);
         if (appended) {
             finished(job, "succeeded");
             LOG.infof("job %s done: %d images, %d filtered, upstream %d ms, total %d ms", job.id(), imageCount,

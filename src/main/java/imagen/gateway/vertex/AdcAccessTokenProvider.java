@@ -30,10 +30,11 @@ import io.smallrye.mutiny.infrastructure.Infrastructure;
 public class AdcAccessTokenProvider implements AccessTokenProvider {
 
     private static final Logger LOG = Logger.getLogger(AdcAccessTokenProvider.class);
-    private static final String SCOPE = "https://www.googleapis.com/auth/cloud-platform";
-
     @Inject
     GatewayConfig config;
+
+    @Inject
+    CredentialsSource source;
 
     private final AtomicReference<Uni<AccessToken>> refreshing = new AtomicReference<>();
     private volatile GoogleCredentials credentials;
@@ -76,7 +77,7 @@ public class AdcAccessTokenProvider implements AccessTokenProvider {
         try {
             GoogleCredentials creds = credentials;
             if (creds == null) {
-                creds = GoogleCredentials.getApplicationDefault().createScoped(SCOPE);
+                creds = source.load();
                 credentials = creds;
             }
             AccessToken token = current;

@@ -107,7 +107,7 @@ public final class VertexErrors {
         }
     }
 
-    static String statusName(int status) {
+    public static String statusName(int status) {
         return STATUS_BY_CODE.getOrDefault(status, status >= 500 ? "UNAVAILABLE" : "UNKNOWN");
     }
 

@@ -1,0 +1,241 @@
+package imagen.gateway.api;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+import jakarta.inject.Inject;
+import jakarta.validation.ConstraintViolation;
+import jakarta.validation.Validator;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import imagen.gateway.config.GatewayConfig;
+import imagen.gateway.dedup.ImageStore;
+import imagen.gateway.generation.GenerationRequest;
+import imagen.gateway.generation.GenerationService;
+import imagen.gateway.generation.ImagenRequest;
+import imagen.gateway.generation.Job;
+import imagen.gateway.generation.JobEvent;
+import imagen.gateway.simulator.SimulatorResource;
+import imagen.gateway.vertex.PredictResponse;
+import imagen.gateway.vertex.PredictResponse.Prediction;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * Vertex AI's own {@code :predict} for Imagen, served by the gateway: same paths, body and answer
+ * as Vertex, with the gateway's de-duplication and guards behind it. Google's SDKs work against it
+ * by changing only their base URL.
+ *
+ * <p>Differences from the SSE API, all for compatibility: enum values are accepted in any case;
+ * parameters the gateway does not know are forwarded unchanged (and are part of the
+ * de-duplication key); errors carry Google's {@code {"error":{code,message,status,details}}}
+ * envelope next to the problem members. The project and location in the path are accepted and
+ * not used: the gateway always calls its own configured project and location list with its own
+ * credentials, and never forwards the caller's {@code Authorization}.
+ */
+@Path("/")
+@Tag(name = "vertex-compatible", description = "Vertex AI Imagen :predict, for Google's SDKs")
+public class VertexCompatResource {
+
+    private static final Logger LOG = Logger.getLogger(VertexCompatResource.class);
+    private static final Set<String> TOP_LEVEL = Set.of("instances", "parameters", "labels");
+    private static final Set<String> INSTANCE_FIELDS = Set.of("prompt", "negativePrompt");
+    /** Parameters the gateway models; everything else in {@code parameters} is forwarded as is. */
+    private static final Set<String> KNOWN = Set.of("sampleCount", "seed", "addWatermark", "aspectRatio",
+            "enhancePrompt", "includeRaiReason", "includeSafetyAttributes", "outputOptions", "personGeneration",
+            "safetySetting", "sampleImageSize", "language", "storageUri");
+    private static final Set<String> LOWER_CASE_ENUMS = Set.of("personGeneration", "safetySetting");
+
+    @Inject
+    GenerationService service;
+
+    @Inject
+    ImageStore images;
+
+    @Inject
+    GatewayConfig config;
+
+    @Inject
+    ObjectMapper mapper;
+
+    @Inject
+    Validator validator;
+
+    @POST
+    @Path("v1/projects/{project}/locations/{location}/publishers/google/models/{model}:predict")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Vertex AI Imagen :predict (v1)")
+    public Uni<Response> predictV1(@PathParam("project") String project, @PathParam("location") String location,
+            @PathParam("model") String model, @HeaderParam(SimulatorResource.FAULT_HEADER) String fault, JsonNode body) {
+        return predict(model, fault, body);
+    }
+
+    @POST
+    @Path("v1beta1/projects/{project}/locations/{location}/publishers/google/models/{model}:predict")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Vertex AI Imagen :predict (v1beta1, used by the google-genai SDKs)")
+    public Uni<Response> predictV1beta1(@PathParam("project") String project, @PathParam("location") String location,
+            @PathParam("model") String model, @HeaderParam(SimulatorResource.FAULT_HEADER) String fault, JsonNode body) {
+        return predict(model, fault, body);
+    }
+
+    @POST
+    @Path("{version: v1|v1beta1}/publishers/google/models/{model}:predict")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Vertex AI Imagen :predict, API-key (express) mode: no project or location")
+    public Uni<Response> predictExpress(@PathParam("model") String model,
+            @HeaderParam(SimulatorResource.FAULT_HEADER) String fault, JsonNode body) {
+        return predict(model, fault, body);
+    }
+
+    private Uni<Response> predict(String model, String fault, JsonNode body) {
+        ImagenRequest request = parse(model, body);
+        Job job = service.submit(request, fault);
+        return service.whenFinished(job).map(this::answer);
+    }
+
+    private Response answer(Job job) {
+        List<JobEvent> events = job.events();
+        JobEvent last = events.get(events.size() - 1);
+        String cache = events.get(0).data().path("cache").asText("miss");
+        if (JobEvent.ERROR.equals(last.type())) {
+            return VertexErrorBodies.response(last.data(), cache);
+        }
+        List<Prediction> predictions = new ArrayList<>();
+        for (JobEvent event : events) {
+            ObjectNode data = event.data();
+            if (JobEvent.IMAGE.equals(event.type())) {
+                byte[] bytes = null;
+                if (data.hasNonNull("sha256")) {
+                    var stored = images.get(data.get("sha256").asText());
+                    if (stored.isEmpty()) {
+                        LOG.warnf("job %s: image %s left the store before it was answered", job.id(), data.get("sha256"));
+                        return Problem.unavailable("image-evicted", 503,
+                                "a generated image left the image store before it could be returned; retry",
+                                "/v1/generations/" + job.id(), 1000).toResponse();
+                    }
+                    bytes = stored.get().bytes();
+                }
+                predictions.add(new Prediction(bytes, data.path("mimeType").asText(null), data.path("prompt").asText(null),
+                        null, data.get("safetyAttributes"), data.path("gcsUri").asText(null), null));
+            } else if (JobEvent.FILTERED.equals(event.type())) {
+                predictions.add(new Prediction(null, null, null, data.path("reason").asText(null), null, null, null));
+            } else if (JobEvent.DONE.equals(event.type()) && data.has("promptSafetyAttributes")) {
+                predictions.add(new Prediction(null, null, null, null, data.get("promptSafetyAttributes"), null,
+                        "Positive Prompt"));
+            }
+        }
+        return Response.ok(new PredictResponse(predictions), MediaType.APPLICATION_JSON)
+                .header("X-Cache", cache).header("X-Generation-Id", job.id()).build();
+    }
+
+    /**
+     * Vertex's body → a validated canonical request. Enum values in any case are canonicalised;
+     * unknown parameters are kept for forwarding.
+     */
+    ImagenRequest parse(String model, JsonNode body) {
+        List<Problem.FieldError> errors = new ArrayList<>();
+        if (body == null || !body.isObject()) {
+            throw invalid("the body must be a JSON object with instances and parameters", errors);
+        }
+        body.fieldNames().forEachRemaining(name -> {
+            if (!TOP_LEVEL.contains(name)) {
+                errors.add(new Problem.FieldError(name, "is not a known field of a :predict request"));
+            }
+        });
+        JsonNode instances = body.get("instances");
+        if (instances == null || !instances.isArray() || instances.size() != 1 || !instances.get(0).isObject()) {
+            errors.add(new Problem.FieldError("instances", "must be an array with exactly one instance object"));
+        }
+        JsonNode parametersNode = body.get("parameters");
+        if (parametersNode != null && !parametersNode.isNull() && !parametersNode.isObject()) {
+            errors.add(new Problem.FieldError("parameters", "must be an object"));
+        }
+        if (!errors.isEmpty()) {
+            throw invalid("invalid :predict request", errors);
+        }
+        JsonNode instance = instances.get(0);
+        instance.fieldNames().forEachRemaining(name -> {
+            if (!INSTANCE_FIELDS.contains(name)) {
+                errors.add(new Problem.FieldError("instances[0]." + name,
+                        "is not supported by the gateway (text-to-image takes prompt and negativePrompt)"));
+            }
+        });
+        ObjectNode known = mapper.createObjectNode();
+        Map<String, JsonNode> extras = new HashMap<>();
+        if (parametersNode != null && parametersNode.isObject()) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = parametersNode.fields(); it.hasNext();) {
+                Map.Entry<String, JsonNode> field = it.next();
+                String name = field.getKey();
+                JsonNode value = field.getValue();
+                if (value.isNull()) {
+                    continue;
+                }
+                if (!KNOWN.contains(name)) {
+                    extras.put(name, value);
+                } else if (LOWER_CASE_ENUMS.contains(name) && value.isTextual()) {
+                    known.put(name, value.asText().toLowerCase(Locale.ROOT));
+                } else if ("sampleImageSize".equals(name) && value.isTextual()) {
+                    known.put(name, value.asText().toUpperCase(Locale.ROOT));
+                } else if ("outputOptions".equals(name) && value.isObject() && value.hasNonNull("mimeType")) {
+                    ObjectNode copy = value.deepCopy();
+                    copy.put("mimeType", value.get("mimeType").asText().toLowerCase(Locale.ROOT));
+                    known.set(name, copy);
+                } else {
+                    known.set(name, value);
+                }
+            }
+        }
+        known.set("prompt", instance.get("prompt"));
+        if (instance.hasNonNull("negativePrompt")) {
+            known.set("negativePrompt", instance.get("negativePrompt"));
+        }
+        known.put("model", model);
+        GenerationRequest request;
+        try {
+            request = mapper.treeToValue(known, GenerationRequest.class);
+        } catch (JsonProcessingException | IllegalArgumentException e) {
+            String message = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+            errors.add(new Problem.FieldError("parameters", message));
+            throw invalid("invalid :predict parameters", errors);
+        }
+        for (ConstraintViolation<GenerationRequest> violation : validator.validate(request)) {
+            String field = ProblemMappers.field(violation.getPropertyPath());
+            String where = field.equals("prompt") || field.equals("negativePrompt") ? "instances[0]." + field
+                    : field.equals("model") ? "model" : "parameters." + field;
+            errors.add(new Problem.FieldError(where, violation.getMessage()));
+        }
+        if (!errors.isEmpty()) {
+            errors.sort(java.util.Comparator.comparing(Problem.FieldError::field));
+            throw invalid("invalid :predict request", errors);
+        }
+        return ImagenRequest.of(request, config.defaultModel(), extras);
+    }
+
+    private static VertexErrorBodies.InvalidPredictRequest invalid(String detail, List<Problem.FieldError> errors) {
+        return new VertexErrorBodies.InvalidPredictRequest(detail, errors);
+    }
+}
