@@ -18,6 +18,8 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.InputCoercionException;
+import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
@@ -56,6 +58,9 @@ public class ProblemMappers {
     @ServerExceptionMapper
     public Response wrongType(MismatchedInputException e, UriInfo uri) {
         String field = jsonPath(e);
+        if (field.isEmpty() && e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Trailing token")) {
+            return Problem.invalid("trailing content after the JSON object", List.of(), path(uri)).toResponse();
+        }
         if (field.isEmpty()) {
             return Problem.invalid("the body must be a JSON object", List.of(), path(uri)).toResponse();
         }
@@ -67,6 +72,15 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response malformed(JsonParseException e, UriInfo uri) {
+        return unparsable(e, "", uri);
+    }
+
+    /** Bad syntax, invalid UTF-8, a number too large for its field (named when known). */
+    private static Response unparsable(StreamReadException e, String knownField, UriInfo uri) {
+        if (e instanceof InputCoercionException && !knownField.isEmpty()) {
+            return Problem.invalid(knownField + " is out of range: " + e.getOriginalMessage(),
+                    List.of(new Problem.FieldError(knownField, "is out of range")), path(uri)).toResponse();
+        }
         String where = e.getLocation() == null ? ""
                 : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
         return Problem.invalid("malformed JSON" + where + ": " + e.getOriginalMessage(), List.of(), path(uri))
@@ -98,6 +112,15 @@ public class ProblemMappers {
     public Response http(WebApplicationException e, UriInfo uri) {
         Response original = e.getResponse();
         int status = original.getStatus();
+        // Quarkus's JSON reader wraps what the parser rejects (syntax, encoding, number range) in a bare 400.
+        if (status == 400 && e.getCause() instanceof JsonProcessingException unreadable) {
+            StreamReadException parse = parseFailure(unreadable);
+            if (parse == null) {
+                return unreadable(unreadable, uri);
+            }
+            String field = unreadable instanceof JsonMappingException mapping ? jsonPath(mapping) : "";
+            return unparsable(parse, field, uri);
+        }
         if (status >= 500) {
             LOG.error("request failed", e);
         }
@@ -158,6 +181,16 @@ public class ProblemMappers {
             }
         }
         return path.toString();
+    }
+
+    /** The parser's own failure inside databind's wrapping, if that is what went wrong. */
+    private static StreamReadException parseFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof StreamReadException parse) {
+                return parse;
+            }
+        }
+        return null;
     }
 
     private static String typeName(Class<?> type) {

@@ -3,6 +3,7 @@ package imagen.gateway.generation;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -16,6 +17,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import imagen.gateway.api.Problem;
 import imagen.gateway.config.GatewayConfig;
 import imagen.gateway.dedup.ImageStore;
+import imagen.gateway.vertex.AttemptListener;
 import imagen.gateway.vertex.PredictResponse;
 import imagen.gateway.vertex.PredictResponse.Prediction;
 import imagen.gateway.vertex.UpstreamException;
@@ -29,8 +31,8 @@ import io.vertx.core.Vertx;
  * <ol>
  * <li>validate and canonicalise (done by the caller: {@link ImagenRequest});</li>
  * <li>register a job and log {@code accepted};</li>
- * <li>call the upstream through {@link VertexClient} (attempt timeout, error mapping), logging
- * {@code attempt};</li>
+ * <li>call the upstream through {@link VertexClient} — retry with failover, bulkhead, breaker per
+ * location, attempt timeout, in that order — logging each {@code attempt} and {@code retry};</li>
  * <li>store the decoded images by digest in {@link ImageStore}, log one {@code image} or
  * {@code filtered} per prediction, then {@code done}; any failure becomes the one {@code error}.</li>
  * </ol>
@@ -79,13 +81,29 @@ public class GenerationService {
                 .put("cache", "miss");
         job.append(JobEvent.ACCEPTED, accepted);
 
-        String location = vertex.locations().get(0);
-        job.append(JobEvent.ATTEMPT, mapper.createObjectNode().put("attempt", 1).put("location", location));
         long upstreamStart = System.nanoTime();
-        job.attachWork(vertex.predict(location, request, simulatorFault)
+        AtomicInteger attempts = new AtomicInteger();
+        AttemptListener events = new AttemptListener() {
+            @Override
+            public void onAttempt(int attempt, String location) {
+                attempts.set(attempt);
+                job.append(JobEvent.ATTEMPT, mapper.createObjectNode().put("attempt", attempt).put("location", location));
+            }
+
+            @Override
+            public void onRetry(int attempt, UpstreamException failure, long delayMs) {
+                job.append(JobEvent.RETRY, mapper.createObjectNode()
+                        .put("attempt", attempt)
+                        .put("status", failure.httpStatus())
+                        .put("reason", failure.vertexStatus())
+                        .put("detail", failure.getMessage())
+                        .put("delayMs", delayMs));
+            }
+        };
+        job.attachWork(vertex.predict(request, simulatorFault, events)
                 .emitOn(Infrastructure.getDefaultWorkerPool())
                 .subscribe().with(
-                        response -> complete(job, response, elapsedMs(upstreamStart)),
+                        response -> complete(job, response, attempts.get(), elapsedMs(upstreamStart)),
                         failure -> fail(job, failure instanceof UpstreamException u ? u : null, failure)));
         scheduleOrphanCheck(job, config.jobs().orphanGrace());
         return job;
@@ -137,7 +155,7 @@ public class GenerationService {
         });
     }
 
-    private void complete(Job job, PredictResponse response, long upstreamMs) {
+    private void complete(Job job, PredictResponse response, int attempts, long upstreamMs) {
         int imageCount = 0;
         int filteredCount = 0;
         int index = 0;
@@ -159,7 +177,7 @@ public class GenerationService {
                 .put("images", imageCount)
                 .put("filtered", filteredCount)
                 .put("cache", "miss")
-                .put("attempts", 1)
+                .put("attempts", attempts)
                 .put("upstreamMs", upstreamMs)
                 .put("totalMs", totalMs);
         response.predictionsOrEmpty().stream()

@@ -36,6 +36,8 @@ import imagen.gateway.generation.GenerationRequest;
 import imagen.gateway.generation.ImagenRequest;
 import imagen.gateway.vertex.PredictResponse;
 import imagen.gateway.vertex.PredictResponse.Prediction;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.core.http.HttpServerRequest;
@@ -45,9 +47,13 @@ import io.vertx.core.http.HttpServerRequest;
  * its error envelope; deterministic images for seeded requests; latency and fault injection.
  *
  * <p>Faults: {@code imagen.simulator.fault-rate} injects random 429/500/503 answers; the header
- * {@value #FAULT_HEADER} forces one: an HTTP status ({@code 429}, {@code 503}, ...), {@code timeout}
- * (never answers in time), {@code reset} (closes the connection), {@code malformed} (a truncated
- * 200 body) or {@code delay:<millis>} (answers normally, that much later than usual).
+ * {@value #FAULT_HEADER} forces one: an HTTP status ({@code 429}, {@code 503}, ...), optionally with
+ * the wait to ask for ({@code 429:1.5s} puts a {@code google.rpc.RetryInfo} in the body as Vertex
+ * does, {@code 503:2s} a {@code Retry-After: 2} header), {@code timeout} (never answers in time),
+ * {@code reset} (closes the connection), {@code malformed} (a truncated 200 body),
+ * {@code delay:<millis>} (answers normally, that much later than usual), or {@code ok}. A fault
+ * ending in {@code @location} applies to that location only. The gateway turns a comma-separated
+ * list into one fault per attempt.
  */
 @Path("/simulator/v1/projects/{project}/locations/{location}/publishers/google/models")
 @Tag(name = "simulator", description = "Embedded fake Vertex AI Imagen used when no Google project is configured")
@@ -67,6 +73,12 @@ public class SimulatorResource {
     @Inject
     ObjectMapper mapper;
 
+    private final Counter requests;
+
+    SimulatorResource(MeterRegistry metrics) {
+        this.requests = metrics.counter("imagen.simulator.requests");
+    }
+
     @POST
     @Path("{model}:predict")
     @Consumes(MediaType.APPLICATION_JSON)
@@ -75,6 +87,14 @@ public class SimulatorResource {
     public Uni<Response> predict(@PathParam("location") String location, @PathParam("model") String model,
             @HeaderParam(FAULT_HEADER) String fault, @Context HttpServerRequest httpRequest, ObjectNode body) {
         String forced = fault != null ? fault.trim().toLowerCase(Locale.ROOT) : randomFault();
+        requests.increment();
+        if (forced != null && forced.contains("@")) {
+            String where = forced.substring(forced.indexOf('@') + 1);
+            forced = where.equalsIgnoreCase(location) ? forced.substring(0, forced.indexOf('@')) : null;
+        }
+        if (forced != null && (forced.isEmpty() || forced.equals("ok") || forced.equals("200"))) {
+            forced = null;
+        }
         Duration extraDelay = Duration.ZERO;
         if (forced != null && forced.startsWith("delay:")) {
             try {
@@ -122,20 +142,33 @@ public class SimulatorResource {
                         .type(MediaType.APPLICATION_JSON).build());
             default:
                 int status;
+                String wait = null;
+                int colon = kind.indexOf(':');
                 try {
-                    status = Integer.parseInt(kind);
+                    status = Integer.parseInt(colon < 0 ? kind : kind.substring(0, colon));
+                    if (colon >= 0) {
+                        wait = kind.substring(colon + 1);
+                        if (!wait.matches("\\d+(\\.\\d+)?s")) {
+                            throw new NumberFormatException(wait);
+                        }
+                    }
                 } catch (NumberFormatException e) {
                     return Uni.createFrom().item(error(400, "INVALID_ARGUMENT", "unknown simulator fault '" + kind + "'", null));
                 }
-                return Uni.createFrom().item(faultResponse(status));
+                return Uni.createFrom().item(faultResponse(status, wait));
         }
     }
 
-    private Response faultResponse(int status) {
+    private Response faultResponse(int status, String wait) {
+        if (status != 429 && wait != null) {
+            Response plain = faultResponse(status, null);
+            long seconds = (long) Math.ceil(Double.parseDouble(wait.substring(0, wait.length() - 1)));
+            return Response.fromResponse(plain).header("Retry-After", seconds).build();
+        }
         return switch (status) {
             case 429 -> error(429, "RESOURCE_EXHAUSTED",
                     "Quota exceeded for aiplatform.googleapis.com/online_prediction_requests_per_base_model with base model: imagen. "
-                            + "Please submit a quota increase request.", "1s");
+                            + "Please submit a quota increase request.", wait == null ? "1s" : wait);
             case 500 -> error(500, "INTERNAL", "Internal error encountered.", null);
             case 503 -> error(503, "UNAVAILABLE", "The service is currently unavailable.", null);
             case 504 -> error(504, "DEADLINE_EXCEEDED", "Deadline exceeded.", null);

@@ -1,53 +1,94 @@
 package imagen.gateway.vertex;
 
-import java.net.ConnectException;
-import java.net.SocketException;
-import java.net.URI;
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.util.TypeLiteral;
 import jakarta.inject.Inject;
 
-import org.eclipse.microprofile.config.ConfigProvider;
+import org.eclipse.microprofile.faulttolerance.exceptions.BulkheadException;
+import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenException;
 import org.jboss.logging.Logger;
-
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import imagen.gateway.config.GatewayConfig;
 import imagen.gateway.generation.ImagenRequest;
-import io.quarkus.rest.client.reactive.QuarkusRestClientBuilder;
-import io.quarkus.runtime.LaunchMode;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.smallrye.faulttolerance.api.CircuitBreakerState;
+import io.smallrye.faulttolerance.api.TypedGuard;
 import io.smallrye.mutiny.Uni;
 
 /**
- * The upstream as the rest of the gateway sees it: one {@code :predict} attempt against one
- * location, with the gateway's credentials, an attempt timeout, and every failure turned into an
- * {@link UpstreamException}. The upstream is Vertex AI, or the embedded simulator served by this
- * same process, reached over HTTP through the same client so every guard applies to it.
+ * Vertex AI (or the embedded simulator) behind the gateway's guards. The path of one generation,
+ * outermost first:
+ * <ol>
+ * <li><b>retry with failover</b>: up to {@code imagen.resilience.max-retries} more attempts on
+ * 429, 500, 502, 503, 504, timeouts and connection failures, never on other 4xx or on filtered
+ * results. The wait is the server's when it states one (Vertex: {@code google.rpc.RetryInfo} in
+ * the body; others: {@code Retry-After}), capped by {@code .max-server-wait}; otherwise exponential
+ * backoff with full jitter between {@code .initial-backoff} and {@code .max-backoff}. Each retry
+ * moves to the next location of {@code imagen.vertex.locations} whose breaker is not open, so a
+ * regional outage or a regional quota is routed around.</li>
+ * <li><b>bulkhead</b>: at most {@code .bulkhead.max-concurrent} attempts in flight per instance,
+ * {@code .bulkhead.queue} more waiting; beyond that a 429 with {@code Retry-After}. It guards each
+ * attempt, not the whole generation, so backoff waits hold no slot.</li>
+ * <li><b>circuit breaker per location</b>: opens when at least {@code .breaker.failure-ratio} of
+ * the last {@code .breaker.request-volume} attempts failed with an upstream fault (4xx answers do
+ * not count), stays open {@code .breaker.delay}, then lets a trial through. Open means no call:
+ * the next location is tried, and when every location is open the generation fails at once with a
+ * 503 whose {@code Retry-After} is the time until the first breaker half-opens.</li>
+ * <li><b>attempt timeout</b> {@code .attempt-timeout} and the REST client: {@link VertexCalls}.</li>
+ * </ol>
+ * Worst case, one generation takes (max-retries + 1) × attempt-timeout + max-retries ×
+ * max(max-backoff, max-server-wait): with the defaults 4 × 60 s + 3 × 30 s = 330 s, and at most
+ * four billed upstream calls.
  */
 @ApplicationScoped
 public class VertexClient {
 
     private static final Logger LOG = Logger.getLogger(VertexClient.class);
+    private static final TypeLiteral<Uni<PredictResponse>> UNI = new TypeLiteral<>() {
+    };
 
     @Inject
     GatewayConfig config;
 
     @Inject
-    AccessTokenProvider tokens;
+    VertexCalls calls;
 
     @Inject
-    ObjectMapper mapper;
+    MeterRegistry metrics;
 
-    private final Map<String, VertexRestClient> clients = new ConcurrentHashMap<>();
+    private final Map<String, Breaker> breakers = new ConcurrentHashMap<>();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger waiting = new AtomicInteger();
+    private volatile TypedGuard<Uni<PredictResponse>> bulkhead;
 
-    public boolean simulated() {
-        return "simulator".equals(config.effectiveUpstream());
+    /** A location's breaker and when it last opened. */
+    private static final class Breaker {
+        final TypedGuard<Uni<PredictResponse>> guard;
+        volatile CircuitBreakerState state = CircuitBreakerState.CLOSED;
+        volatile long openedAtNanos;
+
+        Breaker(TypedGuard<Uni<PredictResponse>> guard) {
+            this.guard = guard;
+        }
+    }
+
+    /**
+     * Generates through the guards. Fails with an {@link UpstreamException} in Vertex's terms.
+     *
+     * @param simulatorFault a fault for the embedded simulator to inject; never sent to Vertex
+     */
+    public Uni<PredictResponse> predict(ImagenRequest request, String simulatorFault, AttemptListener listener) {
+        return attempt(request, simulatorFault, listener, 1, 0);
     }
 
     /** Locations in failover order. */
@@ -55,83 +96,175 @@ public class VertexClient {
         return config.vertex().locations();
     }
 
-    /**
-     * One attempt. Worst case it takes {@code imagen.resilience.attempt-timeout}; it never retries.
-     *
-     * @param simulatorFault a fault for the embedded simulator to inject; dropped when the upstream is Vertex
-     */
-    public Uni<PredictResponse> predict(String location, ImagenRequest request, String simulatorFault) {
-        PredictRequest body = new PredictRequest(
-                List.of(new PredictRequest.Instance(request.prompt(), request.request().negativePrompt())),
-                request.vertexParameters(mapper));
-        var timeout = config.resilience().attemptTimeout();
-        return Uni.createFrom().deferred(() -> client(location).predict(project(), location, request.model(),
-                        simulated() ? simulatorFault : null, body))
-                .ifNoItem().after(timeout).failWith(() -> new UpstreamException(504, "DEADLINE_EXCEEDED",
-                        "no answer from " + location + " within " + timeout.toMillis() + " ms", true, null))
-                .onFailure(failure -> !(failure instanceof UpstreamException)).transform(VertexClient::classify);
+    /** Current breaker state of a location (CLOSED for a location not called yet). */
+    public CircuitBreakerState breakerState(String location) {
+        Breaker breaker = breakers.get(location);
+        return breaker == null ? CircuitBreakerState.CLOSED : breaker.state;
     }
 
-    /** Network and parsing failures in Vertex's terms; only transient ones are retryable. */
-    static UpstreamException classify(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof UpstreamException u) {
-                return u;
-            }
-            if (t instanceof TimeoutException || t.getClass().getSimpleName().contains("Timeout")) {
-                return new UpstreamException(504, "DEADLINE_EXCEEDED", "upstream timed out", true, null);
-            }
-            if (t instanceof ConnectException) {
-                return new UpstreamException(503, "UNAVAILABLE", "upstream refused the connection", true, null);
-            }
-            if (t instanceof SocketException || t.getClass().getSimpleName().equals("HttpClosedException")
-                    || String.valueOf(t.getMessage()).contains("Connection was closed")) {
-                return new UpstreamException(503, "UNAVAILABLE", "upstream closed or reset the connection", true, null);
-            }
-            if (t instanceof JsonProcessingException) {
-                return VertexErrors.malformedBody(t);
-            }
+    private Uni<PredictResponse> attempt(ImagenRequest request, String fault, AttemptListener listener, int attempt,
+            int fromIndex) {
+        Optional<String> picked = healthyLocation(fromIndex);
+        if (picked.isEmpty()) {
+            return Uni.createFrom().failure(allOpen());
         }
-        LOG.warnf("unexpected upstream failure: %s", VertexErrors.mask(String.valueOf(failure)));
-        return new UpstreamException(502, "UNKNOWN", "upstream call failed: " + failure.getClass().getSimpleName(),
-                false, null);
+        String location = picked.get();
+        int index = locations().indexOf(location);
+        listener.onAttempt(attempt, location);
+        return guarded(location, () -> calls.attempt(location, request, fault, attempt))
+                .onItem().invoke(() -> count(location, "success"))
+                .onFailure().recoverWithUni(failure -> {
+                    UpstreamException error = asUpstream(failure, location);
+                    count(location, error.vertexStatus());
+                    if (!error.retryable() || failure instanceof BulkheadException
+                            || attempt > config.resilience().maxRetries()) {
+                        if (error.retryable() && attempt > config.resilience().maxRetries()) {
+                            LOG.warnf("giving up after %d attempts: %s %s", attempt, error.vertexStatus(), error.getMessage());
+                        }
+                        return Uni.createFrom().failure(error);
+                    }
+                    Duration delay = failure instanceof CircuitBreakerOpenException ? Duration.ZERO : backoff(attempt, error);
+                    metrics.counter("imagen.upstream.retries", Tags.of("reason", error.vertexStatus())).increment();
+                    LOG.infof("attempt %d in %s failed with %d %s; retrying in %d ms", attempt, location,
+                            error.httpStatus(), error.vertexStatus(), delay.toMillis());
+                    listener.onRetry(attempt, error, delay.toMillis());
+                    Uni<Void> wait = delay.isZero() ? Uni.createFrom().voidItem()
+                            : Uni.createFrom().voidItem().onItem().delayIt().by(delay);
+                    return wait.chain(() -> attempt(request, fault, listener, attempt + 1, index + 1));
+                });
     }
 
-    private String project() {
-        return config.vertex().projectId().orElse(simulated() ? "simulator" : "unset");
-    }
-
-    private VertexRestClient client(String location) {
-        return clients.computeIfAbsent(location, l -> {
-            var builder = QuarkusRestClientBuilder.newBuilder()
-                    .baseUri(baseUri(l))
-                    .connectTimeout(10, TimeUnit.SECONDS)
-                    .readTimeout(config.resilience().attemptTimeout().toMillis(), TimeUnit.MILLISECONDS);
-            if (!simulated()) {
-                // the simulator is this process: it needs no Google credentials
-                builder.register(new VertexAuthFilter(tokens));
-            }
-            return builder.build(VertexRestClient.class);
+    /** Bulkhead, then the location's breaker, around one attempt. */
+    private Uni<PredictResponse> guarded(String location, java.util.function.Supplier<Uni<PredictResponse>> call) {
+        Breaker breaker = breaker(location);
+        waiting.incrementAndGet();
+        return bulkhead().get(() -> {
+            waiting.decrementAndGet();
+            inFlight.incrementAndGet();
+            return breaker.guard.get(call).onTermination().invoke(inFlight::decrementAndGet);
         });
     }
 
-    private URI baseUri(String location) {
-        if (simulated()) {
-            return URI.create("http://127.0.0.1:" + httpPort() + "/simulator");
+    /** The first location from {@code fromIndex} on (wrapping around) whose breaker is not open. */
+    private Optional<String> healthyLocation(int fromIndex) {
+        List<String> locations = locations();
+        for (int i = 0; i < locations.size(); i++) {
+            String location = locations.get(Math.floorMod(fromIndex + i, locations.size()));
+            if (breakerState(location) != CircuitBreakerState.OPEN) {
+                if (i > 0) {
+                    LOG.infof("failing over to %s: %d location(s) before it have an open breaker", location, i);
+                }
+                return Optional.of(location);
+            }
         }
-        String url = config.vertex().url().orElse("global".equals(location)
-                ? "https://aiplatform.googleapis.com"
-                : "https://{location}-aiplatform.googleapis.com");
-        return URI.create(url.replace("{location}", location));
+        return Optional.empty();
     }
 
-    /** The port this process listens on (the test port under tests, the real one when 0 was asked). */
-    private static int httpPort() {
-        String key = LaunchMode.current() == LaunchMode.TEST ? "quarkus.http.test-port" : "quarkus.http.port";
-        String actual = System.getProperty(key);
-        if (actual != null && !"0".equals(actual)) {
-            return Integer.parseInt(actual);
+    private UpstreamException allOpen() {
+        long delay = config.resilience().breaker().delay().toNanos();
+        long soonest = breakers.values().stream()
+                .filter(b -> b.state == CircuitBreakerState.OPEN)
+                .mapToLong(b -> Math.max(0, delay - (System.nanoTime() - b.openedAtNanos)))
+                .min().orElse(delay);
+        Duration wait = Duration.ofNanos(soonest).plusMillis(1);
+        LOG.warnf("failing fast: every location's circuit breaker is open (%s)", locations());
+        return new UpstreamException(503, "UNAVAILABLE",
+                "every upstream location is failing (circuit breakers open: " + String.join(", ", locations())
+                        + "); failing fast without calling it",
+                true, wait);
+    }
+
+    private UpstreamException asUpstream(Throwable failure, String location) {
+        if (failure instanceof UpstreamException u) {
+            return u;
         }
-        return ConfigProvider.getConfig().getOptionalValue(key, Integer.class).orElse(8080);
+        if (failure instanceof BulkheadException) {
+            metrics.counter("imagen.bulkhead.rejected").increment();
+            LOG.warnf("bulkhead full: %d upstream calls in flight, %d waiting", inFlight.get(), waiting.get());
+            waiting.decrementAndGet();
+            return new UpstreamException(429, "RESOURCE_EXHAUSTED",
+                    "the gateway is at its limit of concurrent upstream calls; try again shortly", true, Duration.ofSeconds(1));
+        }
+        if (failure instanceof CircuitBreakerOpenException) {
+            return new UpstreamException(503, "UNAVAILABLE", "circuit breaker for " + location + " is open", true, null);
+        }
+        return VertexCalls.classify(failure);
+    }
+
+    /** The server's wait when it stated one (capped), else exponential backoff with full jitter. */
+    Duration backoff(int attempt, UpstreamException error) {
+        var resilience = config.resilience();
+        if (error.retryAfter().isPresent()) {
+            Duration asked = error.retryAfter().get();
+            return asked.compareTo(resilience.maxServerWait()) > 0 ? resilience.maxServerWait() : asked;
+        }
+        long initial = resilience.initialBackoff().toMillis();
+        long ceiling = Math.min(resilience.maxBackoff().toMillis(), initial << Math.min(30, attempt - 1));
+        return Duration.ofMillis(ThreadLocalRandom.current().nextLong(0, Math.max(1, ceiling) + 1));
+    }
+
+    private void count(String location, String outcome) {
+        metrics.counter("imagen.upstream.attempts", Tags.of("location", location, "outcome", outcome)).increment();
+    }
+
+    private TypedGuard<Uni<PredictResponse>> bulkhead() {
+        TypedGuard<Uni<PredictResponse>> guard = bulkhead;
+        if (guard == null) {
+            synchronized (this) {
+                if (bulkhead == null) {
+                    var limits = config.resilience().bulkhead();
+                    bulkhead = TypedGuard.create(UNI).withDescription("vertex-bulkhead")
+                            .withBulkhead().limit(limits.maxConcurrent()).queueSize(limits.queue()).done()
+                            .build();
+                    metrics.gauge("imagen.bulkhead.in.use", inFlight);
+                    metrics.gauge("imagen.bulkhead.queued", waiting);
+                }
+                guard = bulkhead;
+            }
+        }
+        return guard;
+    }
+
+    private Breaker breaker(String location) {
+        return breakers.computeIfAbsent(location, l -> {
+            var settings = config.resilience().breaker();
+            Breaker[] holder = new Breaker[1];
+            TypedGuard<Uni<PredictResponse>> guard = TypedGuard.create(UNI).withDescription("vertex-" + l)
+                    .withCircuitBreaker()
+                    .name("vertex-" + l)
+                    .requestVolumeThreshold(settings.requestVolume())
+                    .failureRatio(settings.failureRatio())
+                    .delay(settings.delay().toMillis(), ChronoUnit.MILLIS)
+                    .successThreshold(1)
+                    // only upstream faults count: the caller's 4xx and quota answers say nothing of the location's health
+                    .when(VertexClient::isUpstreamFault)
+                    .onStateChange(state -> {
+                        Breaker b = holder[0];
+                        if (state == CircuitBreakerState.OPEN) {
+                            b.openedAtNanos = System.nanoTime();
+                        }
+                        b.state = state;
+                        LOG.warnf("circuit breaker for %s is now %s", l, state);
+                    })
+                    .done()
+                    .build();
+            holder[0] = new Breaker(guard);
+            metrics.gauge("imagen.breaker.state", Tags.of("location", l), holder[0],
+                    b -> b.state == CircuitBreakerState.CLOSED ? 0 : b.state == CircuitBreakerState.HALF_OPEN ? 1 : 2);
+            return holder[0];
+        });
+    }
+
+    static boolean isUpstreamFault(Throwable failure) {
+        if (failure instanceof UpstreamException u) {
+            return u.httpStatus() >= 500 && u.retryable();
+        }
+        return !(failure instanceof BulkheadException);
+    }
+
+    /** Closes every breaker (tests). */
+    public void resetBreakers() {
+        io.smallrye.faulttolerance.api.CircuitBreakerMaintenance.get().resetAll();
+        breakers.values().forEach(b -> b.state = CircuitBreakerState.CLOSED);
     }
 }

@@ -17,7 +17,12 @@ import java.util.stream.Collectors;
 
 import javax.imageio.ImageIO;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+
+import jakarta.inject.Inject;
+
+import imagen.gateway.vertex.VertexClient;
 
 import imagen.gateway.support.SseClient;
 import imagen.gateway.support.SseClient.Event;
@@ -35,6 +40,14 @@ class GenerationStreamTest {
 
     @TestHTTPResource("/")
     URI base;
+
+    @Inject
+    VertexClient vertex;
+
+    @AfterEach
+    void closeBreakers() {
+        vertex.resetBreakers();
+    }
 
     @Test
     void streamsAcceptedAttemptImagesAndDoneInTheResponse() {
@@ -215,8 +228,9 @@ class GenerationStreamTest {
     void upstreamFailureEndsTheStreamWithOneErrorEvent() {
         try (SseClient sse = SseClient.post(base.resolve("/v1/generations"), SEEDED, Map.of("X-Simulator-Fault", "503"))) {
             List<Event> events = sse.readAll(WAIT);
-            assertThat(names(events)).containsExactly("accepted", "attempt", "error");
-            var error = events.get(2).json();
+            assertThat(names(events)).containsExactly("accepted", "attempt", "retry", "attempt", "retry", "attempt",
+                    "retry", "attempt", "error");
+            var error = events.get(8).json();
             assertThat(error.get("status").asInt()).isEqualTo(503);
             assertThat(error.get("vertexStatus").asText()).isEqualTo("UNAVAILABLE");
             assertThat(error.get("retryable").asBoolean()).isTrue();
