@@ -110,10 +110,17 @@ public class VertexClient {
         }
         String location = picked.get();
         int index = locations().indexOf(location);
-        listener.onAttempt(attempt, location);
-        return guarded(location, () -> calls.attempt(location, request, fault, attempt))
+        return guarded(location, () -> {
+            // announced when the call really starts: after any bulkhead queueing, only if the breaker lets it through
+            listener.onAttempt(attempt, location);
+            return calls.attempt(location, request, fault, attempt);
+        })
                 .onItem().invoke(() -> count(location, "success"))
                 .onFailure().recoverWithUni(failure -> {
+                    if (failure instanceof CircuitBreakerOpenException) {
+                        // opened since it was picked: no call was made, so no attempt is spent; try the next location
+                        return attempt(request, fault, listener, attempt, index + 1);
+                    }
                     UpstreamException error = asUpstream(failure, location);
                     count(location, error.vertexStatus());
                     if (!error.retryable() || failure instanceof BulkheadException
@@ -123,7 +130,7 @@ public class VertexClient {
                         }
                         return Uni.createFrom().failure(error);
                     }
-                    Duration delay = failure instanceof CircuitBreakerOpenException ? Duration.ZERO : backoff(attempt, error);
+                    Duration delay = backoff(attempt, error);
                     metrics.counter("imagen.upstream.retries", Tags.of("reason", error.vertexStatus())).increment();
                     LOG.infof("attempt %d in %s failed with %d %s; retrying in %d ms", attempt, location,
                             error.httpStatus(), error.vertexStatus(), delay.toMillis());
@@ -184,9 +191,6 @@ public class VertexClient {
             waiting.decrementAndGet();
             return new UpstreamException(429, "RESOURCE_EXHAUSTED",
                     "the gateway is at its limit of concurrent upstream calls; try again shortly", true, Duration.ofSeconds(1));
-        }
-        if (failure instanceof CircuitBreakerOpenException) {
-            return new UpstreamException(503, "UNAVAILABLE", "circuit breaker for " + location + " is open", true, null);
         }
         return VertexCalls.classify(failure);
     }
