@@ -2,6 +2,8 @@ package imagen.gateway.generation;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -17,6 +19,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import imagen.gateway.api.Problem;
 import imagen.gateway.config.GatewayConfig;
 import imagen.gateway.dedup.ImageStore;
+import imagen.gateway.dedup.RequestKey;
+import imagen.gateway.dedup.ResultCache;
 import imagen.gateway.vertex.AttemptListener;
 import imagen.gateway.vertex.PredictResponse;
 import imagen.gateway.vertex.PredictResponse.Prediction;
@@ -30,7 +34,9 @@ import io.vertx.core.Vertx;
  * Runs generations as jobs. The path of one request, in order:
  * <ol>
  * <li>validate and canonicalise (done by the caller: {@link ImagenRequest});</li>
- * <li>register a job and log {@code accepted};</li>
+ * <li>register a job; a deterministic request (seed set, watermark off) is then <b>coalesced</b>
+ * onto an identical one in flight, or answered from the <b>result cache</b>, and logs
+ * {@code accepted} with {@code cache} coalesced, hit or miss; unseeded requests are never shared;</li>
  * <li>call the upstream through {@link VertexClient} — retry with failover, bulkhead, breaker per
  * location, attempt timeout, in that order — logging each {@code attempt} and {@code retry};</li>
  * <li>store the decoded images by digest in {@link ImageStore}, log one {@code image} or
@@ -66,6 +72,12 @@ public class GenerationService {
     @Inject
     MeterRegistry metrics;
 
+    @Inject
+    ResultCache results;
+
+    /** Deterministic generations being computed, by request key: the leaders others coalesce onto. */
+    private final ConcurrentHashMap<String, Job> inFlight = new ConcurrentHashMap<>();
+
     /**
      * Starts a generation and returns its job at once; the work goes on in the background.
      *
@@ -73,14 +85,47 @@ public class GenerationService {
      */
     public Job submit(ImagenRequest request, String simulatorFault) {
         Job job = jobs.create(request);
-        ObjectNode accepted = mapper.createObjectNode()
+        if (!request.deterministic()) {
+            // unseeded: every call is a new image; never shared, cancelled when nobody watches
+            accept(job, "miss");
+            callUpstream(job, simulatorFault, null);
+            scheduleOrphanCheck(job, config.jobs().orphanGrace());
+            return job;
+        }
+        String key = RequestKey.of(request);
+        // 1. coalesce: an identical generation in flight (or just finished) is followed, not repeated
+        Job leader = inFlight.putIfAbsent(key, job);
+        if (leader != null) {
+            accept(job, "coalesced");
+            mirror(leader, job);
+            return job;
+        }
+        // 2. cache: checked after taking the in-flight slot, so a leader finishing in between is seen
+        Optional<ResultCache.CachedResult> cached = results.get(key);
+        if (cached.isPresent()) {
+            inFlight.remove(key, job);
+            accept(job, "hit");
+            replay(job, cached.get());
+            return job;
+        }
+        // 3. the one upstream call for this key
+        accept(job, "miss");
+        callUpstream(job, simulatorFault, key);
+        return job;
+    }
+
+    private void accept(Job job, String cache) {
+        metrics.counter("imagen.cache.requests", List.of(io.micrometer.core.instrument.Tag.of("result", cache))).increment();
+        ImagenRequest request = job.request();
+        job.append(JobEvent.ACCEPTED, mapper.createObjectNode()
                 .put("id", job.id())
                 .put("model", request.model())
                 .put("sampleCount", request.sampleCount())
                 .put("deterministic", request.deterministic())
-                .put("cache", "miss");
-        job.append(JobEvent.ACCEPTED, accepted);
+                .put("cache", cache));
+    }
 
+    private void callUpstream(Job job, String simulatorFault, String key) {
         long upstreamStart = System.nanoTime();
         AtomicInteger attempts = new AtomicInteger();
         AttemptListener events = new AttemptListener() {
@@ -100,13 +145,43 @@ public class GenerationService {
                         .put("delayMs", delayMs));
             }
         };
-        job.attachWork(vertex.predict(request, simulatorFault, events)
+        job.attachWork(vertex.predict(job.request(), simulatorFault, events)
                 .emitOn(Infrastructure.getDefaultWorkerPool())
                 .subscribe().with(
-                        response -> complete(job, response, attempts.get(), elapsedMs(upstreamStart)),
-                        failure -> fail(job, failure instanceof UpstreamException u ? u : null, failure)));
-        scheduleOrphanCheck(job, config.jobs().orphanGrace());
-        return job;
+                        response -> complete(job, key, response, attempts.get(), elapsedMs(upstreamStart)),
+                        failure -> {
+                            fail(job, failure instanceof UpstreamException u ? u : null, failure);
+                            if (key != null) {
+                                // failures are never cached: the next identical request calls again
+                                inFlight.remove(key, job);
+                            }
+                        }));
+    }
+
+    /** A coalesced job shows the leader's events as its own, from the attempts on. */
+    private void mirror(Job leader, Job follower) {
+        leader.follow(1, event -> {
+            ObjectNode data = event.data();
+            if (event.type().equals(JobEvent.DONE)) {
+                data = data.deepCopy().put("cache", "coalesced").put("totalMs", elapsedMs(follower.createdAt()));
+            }
+            if (follower.append(event.type(), data) && event.terminal()) {
+                finished(follower, event.type().equals(JobEvent.DONE) ? "succeeded" : "failed");
+            }
+        });
+    }
+
+    /** A cache hit: the stored result's events, at once, with no upstream call. */
+    private void replay(Job job, ResultCache.CachedResult result) {
+        for (ResultCache.CachedResult.Entry entry : result.entries()) {
+            job.append(entry.type(), entry.data());
+        }
+        ObjectNode done = result.done().deepCopy()
+                .put("cache", "hit").put("attempts", 0).put("upstreamMs", 0)
+                .put("totalMs", elapsedMs(job.createdAt()));
+        if (job.append(JobEvent.DONE, done)) {
+            finished(job, "succeeded");
+        }
     }
 
     /**
@@ -155,7 +230,7 @@ public class GenerationService {
         });
     }
 
-    private void complete(Job job, PredictResponse response, int attempts, long upstreamMs) {
+    private void complete(Job job, String key, PredictResponse response, int attempts, long upstreamMs) {
         int imageCount = 0;
         int filteredCount = 0;
         int index = 0;
@@ -184,7 +259,18 @@ public class GenerationService {
                 .filter(p -> !p.isImage() && !p.isFiltered() && p.safetyAttributes() != null)
                 .findFirst()
                 .ifPresent(p -> done.set("promptSafetyAttributes", p.safetyAttributes()));
+        if (key != null) {
+            // cached before the leader lets go of its in-flight slot, so no identical request slips between
+            List<ResultCache.CachedResult.Entry> entries = job.events().stream()
+                    .filter(e -> e.type().equals(JobEvent.IMAGE) || e.type().equals(JobEvent.FILTERED))
+                    .map(e -> new ResultCache.CachedResult.Entry(e.type(), e.data()))
+                    .toList();
+            results.put(key, new ResultCache.CachedResult(entries, done));
+        }
         boolean appended = job.append(JobEvent.DONE, done);
+        if (key != null) {
+            inFlight.remove(key, job);
+        }
         if (appended) {
             finished(job, "succeeded");
             LOG.infof("job %s done: %d images, %d filtered, upstream %d ms, total %d ms", job.id(), imageCount,

@@ -51,7 +51,8 @@ import io.vertx.core.http.HttpServerRequest;
  * the wait to ask for ({@code 429:1.5s} puts a {@code google.rpc.RetryInfo} in the body as Vertex
  * does, {@code 503:2s} a {@code Retry-After: 2} header), {@code timeout} (never answers in time),
  * {@code reset} (closes the connection), {@code malformed} (a truncated 200 body),
- * {@code delay:<millis>} (answers normally, that much later than usual), or {@code ok}. A fault
+ * {@code delay:<millis>} (answers normally, that much later than usual), {@code delay:<millis>;<fault>}
+ * (the fault, that much later), or {@code ok}. A fault
  * ending in {@code @location} applies to that location only. The gateway turns a comma-separated
  * list into one fault per attempt.
  */
@@ -97,16 +98,21 @@ public class SimulatorResource {
         }
         Duration extraDelay = Duration.ZERO;
         if (forced != null && forced.startsWith("delay:")) {
+            // delay:<millis> answers normally that much later; delay:<millis>;<fault> fails that much later
+            int split = forced.indexOf(';');
+            String millis = forced.substring("delay:".length(), split < 0 ? forced.length() : split).trim();
             try {
-                extraDelay = Duration.ofMillis(Long.parseLong(forced.substring("delay:".length()).trim()));
+                extraDelay = Duration.ofMillis(Long.parseLong(millis));
             } catch (NumberFormatException e) {
                 return Uni.createFrom().item(error(400, "INVALID_ARGUMENT", "delay:<millis> takes a number", null));
             }
-            forced = null;
+            forced = split < 0 ? null : forced.substring(split + 1).trim();
         }
         if (forced != null) {
             LOG.debugf("simulator fault %s for %s in %s", forced, model, location);
-            return fault(forced, httpRequest);
+            Uni<Response> faulty = fault(forced, httpRequest);
+            return extraDelay.isZero() ? faulty
+                    : Uni.createFrom().voidItem().onItem().delayIt().by(extraDelay).chain(() -> faulty);
         }
         ImagenRequest request;
         try {

@@ -19,8 +19,10 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.parsetools.RecordParser;
 
@@ -33,7 +35,9 @@ public final class SseClient implements AutoCloseable {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final Vertx VERTX = Vertx.vertx();
-    private static final HttpClient HTTP = VERTX.createHttpClient();
+    /** One connection per stream, never reused: closing a stream must not close somebody else's request. */
+    private static final HttpClient HTTP = VERTX.createHttpClient(new HttpClientOptions().setKeepAlive(false),
+            new PoolOptions().setHttp1MaxSize(2000));
     private static final String END = "\u0000end";
 
     public record Event(String id, String name, String data) {
