@@ -84,6 +84,7 @@ public class AdcAccessTokenProvider implements AccessTokenProvider {
             if (!fresh(token)) {
                 creds.refresh();
                 token = creds.getAccessToken();
+                VertexErrors.maskToken(token.getTokenValue());
                 current = token;
                 LOG.infof("vertex access token refreshed, valid until %s",
                         token.getExpirationTime() == null ? "unknown" : token.getExpirationTime().toInstant());

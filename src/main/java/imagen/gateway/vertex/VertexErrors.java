@@ -6,6 +6,9 @@ import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -25,6 +28,9 @@ public final class VertexErrors {
             "(?i)(bearer\\s+)[^\\s\"',]+|ya29\\.[A-Za-z0-9._\\-]+|AIza[0-9A-Za-z_\\-]{20,}");
     private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)s");
     private static final int MAX_MESSAGE = 500;
+    /** The gateway's own recent access tokens: masked by value, whatever their shape. */
+    private static final Deque<String> OWN_TOKENS = new ArrayDeque<>();
+    private static final int OWN_TOKENS_KEPT = 4;
 
     private static final Map<Integer, String> STATUS_BY_CODE = Map.ofEntries(
             Map.entry(400, "INVALID_ARGUMENT"), Map.entry(401, "UNAUTHENTICATED"), Map.entry(403, "PERMISSION_DENIED"),
@@ -66,10 +72,35 @@ public final class VertexErrors {
                 + cause.getClass().getSimpleName() + ")", true, null);
     }
 
+    /**
+     * Registers a token the gateway presents upstream, so {@link #mask} removes it even where it
+     * appears bare (an upstream error message echoing it). The last few are kept: a token still in
+     * flight when it was replaced is masked too.
+     */
+    public static void maskToken(String token) {
+        if (token == null || token.isBlank()) {
+            return;
+        }
+        synchronized (OWN_TOKENS) {
+            OWN_TOKENS.remove(token);
+            OWN_TOKENS.addFirst(token);
+            while (OWN_TOKENS.size() > OWN_TOKENS_KEPT) {
+                OWN_TOKENS.removeLast();
+            }
+        }
+    }
+
     /** Removes bearer tokens, OAuth access tokens and API keys from text that may reach a log or a client. */
     public static String mask(String text) {
         if (text == null) {
             return null;
+        }
+        List<String> own;
+        synchronized (OWN_TOKENS) {
+            own = List.copyOf(OWN_TOKENS);
+        }
+        for (String token : own) {
+            text = text.replace(token, "***");
         }
         String masked = SECRET.matcher(text).replaceAll(m -> m.group(1) != null ? m.group(1) + "***" : "***");
         return masked.length() > MAX_MESSAGE ? masked.substring(0, MAX_MESSAGE) + "…" : masked;

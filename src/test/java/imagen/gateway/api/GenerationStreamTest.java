@@ -35,8 +35,13 @@ import io.restassured.response.Response;
 class GenerationStreamTest {
 
     private static final Duration WAIT = Duration.ofSeconds(20);
-    private static final String SEEDED = """
-            {"prompt":"small boat on water, watercolor","sampleCount":2,"seed":7,"addWatermark":false,"aspectRatio":"16:9"}""";
+    private static int nextSeed = 7;
+
+    /** A fresh seeded request: identical ones would be coalesced or cache hits. */
+    private static String seeded() {
+        return "{\"prompt\":\"small boat on water, watercolor\",\"sampleCount\":2,\"seed\":" + (nextSeed++)
+                + ",\"addWatermark\":false,\"aspectRatio\":\"16:9\"}";
+    }
 
     @TestHTTPResource("/")
     URI base;
@@ -51,7 +56,7 @@ class GenerationStreamTest {
 
     @Test
     void streamsAcceptedAttemptImagesAndDoneInTheResponse() {
-        try (SseClient sse = SseClient.post(base.resolve("/v1/generations"), SEEDED, Map.of())) {
+        try (SseClient sse = SseClient.post(base.resolve("/v1/generations"), seeded(), Map.of())) {
             assertThat(sse.status()).isEqualTo(200);
             assertThat(sse.header("content-type")).startsWith("text/event-stream");
             assertThat(sse.header("X-Cache")).isEqualTo("miss");
@@ -79,7 +84,7 @@ class GenerationStreamTest {
 
     @Test
     void imageUrlsServeLandscapeImagesWithImmutableCaching() throws IOException {
-        Event image = runToEnd(SEEDED).stream().filter(e -> e.name().equals("image")).findFirst().orElseThrow();
+        Event image = runToEnd(seeded()).stream().filter(e -> e.name().equals("image")).findFirst().orElseThrow();
         String url = image.json().get("url").asText();
         String digest = image.json().get("sha256").asText();
         assertThat(url).isEqualTo("/v1/images/" + digest);
@@ -100,18 +105,19 @@ class GenerationStreamTest {
 
     @Test
     void sameSeededRequestYieldsByteIdenticalImages() {
-        List<String> first = digests(runToEnd(SEEDED));
-        List<String> second = digests(runToEnd(SEEDED));
+        String request = seeded();
+        List<String> first = digests(runToEnd(request));
+        List<String> second = digests(runToEnd(request));
         assertThat(first).hasSize(2).doesNotHaveDuplicates();
         assertThat(second).isEqualTo(first);
 
-        List<String> otherSeed = digests(runToEnd(SEEDED.replace("\"seed\":7", "\"seed\":8")));
+        List<String> otherSeed = digests(runToEnd(seeded()));
         assertThat(otherSeed).hasSize(2).doesNotContainAnyElementsOf(first);
     }
 
     @Test
     void inlineStreamsCarryBase64Data() {
-        try (SseClient sse = SseClient.post(base.resolve("/v1/generations?inline=true"), SEEDED, Map.of())) {
+        try (SseClient sse = SseClient.post(base.resolve("/v1/generations?inline=true"), seeded(), Map.of())) {
             Event image = sse.awaitEvent(e -> e.name().equals("image"), WAIT);
             byte[] data = java.util.Base64.getDecoder().decode(image.json().get("data").asText());
             assertThat(data).hasSize(image.json().get("bytes").asInt());
@@ -120,7 +126,7 @@ class GenerationStreamTest {
 
     @Test
     void jsonCreateAnswers202WithLocationAndTheJobCompletes() {
-        Response created = given().contentType(ContentType.JSON).accept(ContentType.JSON).body(SEEDED)
+        Response created = given().contentType(ContentType.JSON).accept(ContentType.JSON).body(seeded())
                 .when().post("/v1/generations")
                 .then().statusCode(202)
                 .header("Location", matchesPattern(".*/v1/generations/gen_[A-Za-z0-9_-]+$"))
@@ -145,13 +151,13 @@ class GenerationStreamTest {
 
     @Test
     void requestWithoutAcceptGetsJsonNotAStream() {
-        given().contentType(ContentType.JSON).body(SEEDED).when().post("/v1/generations")
+        given().contentType(ContentType.JSON).body(seeded()).when().post("/v1/generations")
                 .then().statusCode(202).contentType(ContentType.JSON);
     }
 
     @Test
     void finishedJobReplaysItsWholeLogAndLastEventIdReplaysOnlyLaterEvents() {
-        List<Event> original = runToEnd(SEEDED);
+        List<Event> original = runToEnd(seeded());
         String id = original.get(0).json().get("id").asText();
         URI events = base.resolve("/v1/generations/" + id + "/events");
 
@@ -171,7 +177,7 @@ class GenerationStreamTest {
     @Test
     void viewerJoiningMidwayGetsReplayThenLiveEvents() {
         String id = given().contentType(ContentType.JSON).accept(ContentType.JSON)
-                .header("X-Simulator-Fault", "delay:700").body(SEEDED.replace("\"seed\":7", "\"seed\":70"))
+                .header("X-Simulator-Fault", "delay:700").body(seeded())
                 .when().post("/v1/generations").then().statusCode(202).extract().path("id");
         try (SseClient sse = SseClient.get(base.resolve("/v1/generations/" + id + "/events"), Map.of())) {
             List<Event> events = sse.readAll(WAIT);
@@ -226,7 +232,7 @@ class GenerationStreamTest {
 
     @Test
     void upstreamFailureEndsTheStreamWithOneErrorEvent() {
-        try (SseClient sse = SseClient.post(base.resolve("/v1/generations"), SEEDED, Map.of("X-Simulator-Fault", "503"))) {
+        try (SseClient sse = SseClient.post(base.resolve("/v1/generations"), seeded(), Map.of("X-Simulator-Fault", "503"))) {
             List<Event> events = sse.readAll(WAIT);
             assertThat(names(events)).containsExactly("accepted", "attempt", "retry", "attempt", "retry", "attempt",
                     "retry", "attempt", "error");
