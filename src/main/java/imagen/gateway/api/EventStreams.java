@@ -75,6 +75,15 @@ public class EventStreams {
         }, BackPressureStrategy.BUFFER);
     }
 
+    /** A lone terminal {@code error} event, for a stream that has begun before the failure was known. */
+    public OutboundSseEvent problemEvent(Sse sse, Problem problem) {
+        try {
+            return sse.newEventBuilder().id("1").name(JobEvent.ERROR).data(mapper.writeValueAsString(problem)).build();
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private OutboundSseEvent toSse(JobEvent event, boolean inline, Sse sse) {
         String data = event.json();
         if (inline && JobEvent.IMAGE.equals(event.type()) && event.data().hasNonNull("sha256")) {

@@ -37,6 +37,7 @@ import imagen.gateway.generation.JobEvent;
 import imagen.gateway.generation.JobRegistry;
 import imagen.gateway.simulator.SimulatorResource;
 import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerResponse;
 
 /**
@@ -68,13 +69,15 @@ public class GenerationResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces({MediaType.APPLICATION_JSON, Problem.MEDIA_TYPE})
     @Operation(summary = "Start a generation", description = "202 with the job's id and its events URL")
-    public Response create(@Valid @NotNull GenerationRequest body,
+    public Uni<Response> create(@Valid @NotNull GenerationRequest body,
             @HeaderParam(SimulatorResource.FAULT_HEADER) String simulatorFault) {
-        Job job = service.submit(ImagenRequest.of(body, config.defaultModel(), Map.of()), simulatorFault);
-        String cache = cacheStatus(job);
-        Map<String, Object> entity = Map.of("id", job.id(), "events", location(job) + EVENTS,
-                "status", job.status().name().toLowerCase(), "cache", cache);
-        return Response.accepted(entity).location(URI.create(location(job))).header("X-Cache", cache).build();
+        Job submitted = service.submit(ImagenRequest.of(body, config.defaultModel(), Map.of()), simulatorFault);
+        return service.accepted(submitted).map(job -> {
+            String cache = cacheStatus(job);
+            Map<String, Object> entity = Map.of("id", job.id(), "events", location(job) + EVENTS,
+                    "status", job.status().name().toLowerCase(), "cache", cache);
+            return Response.accepted(entity).location(URI.create(location(job))).header("X-Cache", cache).build();
+        });
     }
 
     @POST
@@ -95,17 +98,28 @@ public class GenerationResource {
     public Multi<OutboundSseEvent> events(@PathParam("id") String id, @HeaderParam("Last-Event-ID") String lastEventId,
             @QueryParam("lastEventId") String lastEventIdParam, @QueryParam("inline") boolean inline, @Context Sse sse,
             @Context HttpServerResponse response) {
-        Job job = find(id);
         long after = parseEventId(lastEventId != null ? lastEventId : lastEventIdParam);
-        return sseResponse(job, after, inline, sse, response);
+        var local = jobs.get(id);
+        if (local.isPresent() || !jobs.shared()) {
+            return sseResponse(local.orElseThrow(() -> new NotFoundException("no generation " + id)), after, inline, sse,
+                    response);
+        }
+        // another instance's job, adopted from Redis: the stream has begun, so "not found" is an error event
+        return jobs.find(id).onItem().transformToMulti(found -> found.isPresent()
+                ? streams.stream(found.get(), after, inline, sse)
+                : Multi.createFrom().item(streams.problemEvent(sse,
+                        Problem.of("not-found", 404, "no generation " + id, "/v1/generations/" + id))));
     }
 
     @GET
     @Path("{id}")
     @Produces({MediaType.APPLICATION_JSON, Problem.MEDIA_TYPE})
     @Operation(summary = "A job's status and result")
-    public ObjectNode status(@PathParam("id") String id) {
-        Job job = find(id);
+    public Uni<ObjectNode> status(@PathParam("id") String id) {
+        return find(id).map(this::statusOf);
+    }
+
+    private ObjectNode statusOf(Job job) {
         job.touch();
         ObjectNode node = mapper.createObjectNode();
         node.put("id", job.id());
@@ -136,15 +150,19 @@ public class GenerationResource {
 
     /** Headers go on the Vert.x response directly: for SSE, Quarkus REST ignores RestMulti's headers. */
     private Multi<OutboundSseEvent> sseResponse(Job job, long after, boolean inline, Sse sse, HttpServerResponse response) {
-        response.putHeader("X-Cache", cacheStatus(job))
-                .putHeader("Cache-Control", "no-cache")
+        if (!job.events().isEmpty()) {
+            // known at once unless Redis is still being asked; the accepted event always says it
+            response.putHeader("X-Cache", cacheStatus(job));
+        }
+        response.putHeader("Cache-Control", "no-cache")
                 .putHeader("X-Accel-Buffering", "no")
                 .putHeader("X-Generation-Id", job.id());
         return streams.stream(job, after, inline, sse);
     }
 
-    private Job find(String id) {
-        return jobs.get(id).orElseThrow(() -> new NotFoundException("no generation " + id));
+    /** This instance's job, or (with Redis) one another instance runs. */
+    private Uni<Job> find(String id) {
+        return jobs.find(id).map(job -> job.orElseThrow(() -> new NotFoundException("no generation " + id)));
     }
 
     private static String cacheStatus(Job job) {

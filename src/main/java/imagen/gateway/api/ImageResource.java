@@ -16,6 +16,8 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import imagen.gateway.dedup.ImageStore;
+import imagen.gateway.dedup.SharedImages;
+import io.smallrye.mutiny.Uni;
 
 /** Generated images by content hash: immutable, so cacheable forever by browsers and CDNs. */
 @Path("/v1/images")
@@ -25,15 +27,21 @@ public class ImageResource {
     private static final CacheControl IMMUTABLE = CacheControl.valueOf("public, max-age=31536000, immutable");
 
     @Inject
-    ImageStore images;
+    SharedImages images;
 
     @GET
     @Path("{digest}")
     @Produces("image/*")
     @Operation(summary = "Image bytes by SHA-256 digest", description = "404 once evicted from the image store")
-    public Response image(@PathParam("digest") String digest, @Context Request request) {
-        ImageStore.StoredImage image = images.get(digest.toLowerCase())
-                .orElseThrow(() -> new NotFoundException("no image " + digest + " (never stored, or evicted)"));
+    public Uni<Response> image(@PathParam("digest") String digest, @Context Request request) {
+        if (!digest.matches("[0-9a-fA-F]{64}")) {
+            throw new NotFoundException("no image " + digest);
+        }
+        return images.get(digest.toLowerCase()).map(found -> answer(digest, found.orElseThrow(
+                () -> new NotFoundException("no image " + digest + " (never stored, or evicted)")), request));
+    }
+
+    private static Response answer(String digest, ImageStore.StoredImage image, Request request) {
         EntityTag etag = new EntityTag(image.digest());
         Response.ResponseBuilder notModified = request.evaluatePreconditions(etag);
         if (notModified != null) {

@@ -30,7 +30,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import imagen.gateway.config.GatewayConfig;
-import imagen.gateway.dedup.ImageStore;
+import imagen.gateway.dedup.SharedImages;
 import imagen.gateway.generation.GenerationRequest;
 import imagen.gateway.generation.GenerationService;
 import imagen.gateway.generation.ImagenRequest;
@@ -70,7 +70,7 @@ public class VertexCompatResource {
     GenerationService service;
 
     @Inject
-    ImageStore images;
+    SharedImages images;
 
     @Inject
     GatewayConfig config;
@@ -113,32 +113,35 @@ public class VertexCompatResource {
 
     private Uni<Response> predict(String model, String fault, JsonNode body) {
         ImagenRequest request = parse(model, body);
-        Job job = service.submit(request, fault);
-        return service.whenFinished(job).map(this::answer);
+        return service.whenFinished(service.submit(request, fault)).chain(this::answer);
     }
 
-    private Response answer(Job job) {
+    private Uni<Response> answer(Job job) {
         List<JobEvent> events = job.events();
         JobEvent last = events.get(events.size() - 1);
         String cache = events.get(0).data().path("cache").asText("miss");
         if (JobEvent.ERROR.equals(last.type())) {
-            return VertexErrorBodies.response(last.data(), cache);
+            return Uni.createFrom().item(VertexErrorBodies.response(last.data(), cache));
         }
+        List<String> digests = events.stream().filter(e -> JobEvent.IMAGE.equals(e.type()) && e.data().hasNonNull("sha256"))
+                .map(e -> e.data().get("sha256").asText()).distinct().toList();
+        return images.getAll(digests).map(found -> {
+            if (found.size() < digests.size()) {
+                LOG.warnf("job %s: an image left the store before it was answered", job.id());
+                return Problem.unavailable("image-evicted", 503,
+                        "a generated image left the image store before it could be returned; retry",
+                        "/v1/generations/" + job.id(), 1000).toResponse();
+            }
+            return predictResponse(job, events, found, cache);
+        });
+    }
+
+    private Response predictResponse(Job job, List<JobEvent> events, java.util.Map<String, byte[]> found, String cache) {
         List<Prediction> predictions = new ArrayList<>();
         for (JobEvent event : events) {
             ObjectNode data = event.data();
             if (JobEvent.IMAGE.equals(event.type())) {
-                byte[] bytes = null;
-                if (data.hasNonNull("sha256")) {
-                    var stored = images.get(data.get("sha256").asText());
-                    if (stored.isEmpty()) {
-                        LOG.warnf("job %s: image %s left the store before it was answered", job.id(), data.get("sha256"));
-                        return Problem.unavailable("image-evicted", 503,
-                                "a generated image left the image store before it could be returned; retry",
-                                "/v1/generations/" + job.id(), 1000).toResponse();
-                    }
-                    bytes = stored.get().bytes();
-                }
+                byte[] bytes = data.hasNonNull("sha256") ? found.get(data.get("sha256").asText()) : null;
                 predictions.add(new Prediction(bytes, data.path("mimeType").asText(null), data.path("prompt").asText(null),
                         null, data.get("safetyAttributes"), data.path("gcsUri").asText(null), null));
             } else if (JobEvent.FILTERED.equals(event.type())) {

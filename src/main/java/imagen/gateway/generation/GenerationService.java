@@ -19,6 +19,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import imagen.gateway.api.Problem;
 import imagen.gateway.config.GatewayConfig;
 import imagen.gateway.dedup.ImageStore;
+import imagen.gateway.dedup.RedisBackend;
 import imagen.gateway.dedup.RequestKey;
 import imagen.gateway.dedup.ResultCache;
 import imagen.gateway.vertex.AttemptListener;
@@ -27,6 +28,7 @@ import imagen.gateway.vertex.PredictResponse.Prediction;
 import imagen.gateway.vertex.UpstreamException;
 import imagen.gateway.vertex.VertexClient;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.core.Vertx;
 
@@ -75,6 +77,9 @@ public class GenerationService {
     @Inject
     ResultCache results;
 
+    @Inject
+    RedisBackend redis;
+
     /** Deterministic generations being computed, by request key: the leaders others coalesce onto. */
     private final ConcurrentHashMap<String, Job> inFlight = new ConcurrentHashMap<>();
 
@@ -93,7 +98,7 @@ public class GenerationService {
             return job;
         }
         String key = RequestKey.of(request);
-        // 1. coalesce: an identical generation in flight (or just finished) is followed, not repeated
+        // 1. coalesce: an identical generation in flight here (or just finished) is followed, not repeated
         Job leader = inFlight.putIfAbsent(key, job);
         if (leader != null) {
             accept(job, "coalesced");
@@ -108,10 +113,136 @@ public class GenerationService {
             replay(job, cached.get());
             return job;
         }
-        // 3. the one upstream call for this key
-        accept(job, "miss");
-        callUpstream(job, simulatorFault, key);
+        if (!redis.usable()) {
+            // 3. the one upstream call for this key
+            accept(job, "miss");
+            callUpstream(job, simulatorFault, key);
+            return job;
+        }
+        // 3'. with Redis: the other instances' cache, then one lock per key across instances;
+        // the job is returned at once and logs `accepted` when this is decided
+        redis.result(key)
+                .chain(shared -> {
+                    if (shared.isPresent()) {
+                        inFlight.remove(key, job);
+                        results.put(key, shared.get());
+                        accept(job, "hit");
+                        replay(job, shared.get());
+                        return Uni.createFrom().item(job);
+                    }
+                    return lockOrFollow(job, key, simulatorFault);
+                })
+                .onFailure().recoverWithItem(() -> {
+                    if (job.events().isEmpty()) {
+                        accept(job, "miss");
+                        callUpstream(job, simulatorFault, key);
+                    }
+                    return job;
+                })
+                .subscribe().with(decided -> {
+                });
         return job;
+    }
+
+    /** The job once its {@code accepted} event is logged (at once, unless Redis is being asked). */
+    public Uni<Job> accepted(Job job) {
+        if (!job.events().isEmpty()) {
+            return Uni.createFrom().item(job);
+        }
+        return Uni.createFrom().emitter(emitter -> {
+            Job.View view = job.follow(0, event -> emitter.complete(job));
+            emitter.onTermination(view::close);
+        });
+    }
+
+    /** Takes the key's lock and calls upstream, or follows the instance that holds it. */
+    private Uni<Job> lockOrFollow(Job job, String key, String simulatorFault) {
+        return redis.lock(key, job.id(), lockTtl()).chain(owned -> {
+            if (owned) {
+                accept(job, "miss");
+                callUpstream(job, simulatorFault, key);
+                return Uni.createFrom().item(job);
+            }
+            return redis.lockHolder(key).map(holder -> {
+                if (holder.isEmpty()) {
+                    // released in between: its result is cached by now, or the next identical request computes
+                    accept(job, "miss");
+                    callUpstream(job, simulatorFault, key);
+                } else {
+                    accept(job, "coalesced");
+                    followRemote(job, holder.get(), key, simulatorFault);
+                }
+                return job;
+            });
+        });
+    }
+
+    /**
+     * Mirrors the events of the job another instance runs for the same key. If that instance goes
+     * away (its lock vanishes with no terminal event), this job takes the lock and computes itself.
+     */
+    private void followRemote(Job job, String holderId, String key, String simulatorFault) {
+        long[] copied = {1};
+        long deadline = System.nanoTime() + lockTtl().toNanos();
+        vertx.setPeriodic(200, timer -> {
+            if (job.finished() || System.nanoTime() > deadline) {
+                vertx.cancelTimer(timer);
+                if (!job.finished()) {
+                    fail(job, new UpstreamException(504, "DEADLINE_EXCEEDED",
+                            "the instance computing this identical request did not finish in time", true, null), null);
+                    inFlight.remove(key, job);
+                }
+                return;
+            }
+            redis.events(holderId, copied[0]).chain(events -> {
+                for (var event : events) {
+                    if (event.id() != copied[0] + 1) {
+                        break;
+                    }
+                    copied[0] = event.id();
+                    ObjectNode data = event.data();
+                    if (event.type().equals(JobEvent.DONE)) {
+                        data = data.deepCopy().put("cache", "coalesced").put("totalMs", elapsedMs(job.createdAt()));
+                    }
+                    boolean terminal = JobEvent.DONE.equals(event.type()) || JobEvent.ERROR.equals(event.type());
+                    if (job.append(event.type(), data) && terminal) {
+                        inFlight.remove(key, job);
+                        finished(job, JobEvent.DONE.equals(event.type()) ? "succeeded" : "failed");
+                    }
+                }
+                if (job.finished()) {
+                    return Uni.createFrom().voidItem();
+                }
+                return redis.lockHolder(key).chain(holder -> {
+                    if (holder.isPresent() && holder.get().equals(holderId)) {
+                        return Uni.createFrom().voidItem();
+                    }
+                    // the holder is gone without a result: take over, unless someone else did
+                    return redis.lock(key, job.id(), lockTtl()).invoke(owned -> {
+                        if (owned && !job.finished()) {
+                            vertx.cancelTimer(timer);
+                            LOG.warnf("job %s: instance running %s went away; computing itself", job.id(), holderId);
+                            callUpstream(job, simulatorFault, key);
+                        }
+                    }).replaceWithVoid();
+                });
+            }).subscribe().with(ok -> {
+            }, failure -> {
+                // Redis went away while following: compute here rather than wait for nothing
+                if (!job.finished() && redis.degraded()) {
+                    vertx.cancelTimer(timer);
+                    callUpstream(job, simulatorFault, key);
+                }
+            });
+        });
+    }
+
+    /** How long one instance may hold a key: the worst-case budget of one generation, plus slack. */
+    private Duration lockTtl() {
+        var r = config.resilience();
+        Duration wait = r.maxBackoff().compareTo(r.maxServerWait()) > 0 ? r.maxBackoff() : r.maxServerWait();
+        return r.attemptTimeout().multipliedBy(r.maxRetries() + 1L).plus(wait.multipliedBy(r.maxRetries()))
+                .plusSeconds(10);
     }
 
     private void accept(Job job, String cache) {
@@ -148,14 +279,24 @@ public class GenerationService {
         job.attachWork(vertex.predict(job.request(), simulatorFault, events)
                 .emitOn(Infrastructure.getDefaultWorkerPool())
                 .subscribe().with(
-                        response -> complete(job, key, response, attempts.get(), elapsedMs(upstreamStart)),
+                        response -> {
+                            complete(job, key, response, attempts.get(), elapsedMs(upstreamStart));
+                            release(key, job);
+                        },
                         failure -> {
                             fail(job, failure instanceof UpstreamException u ? u : null, failure);
-                            if (key != null) {
-                                // failures are never cached: the next identical request calls again
-                                inFlight.remove(key, job);
-                            }
+                            // failures are never cached: the next identical request calls again
+                            release(key, job);
                         }));
+    }
+
+    private void release(String key, Job job) {
+        if (key != null) {
+            inFlight.remove(key, job);
+            if (redis.usable()) {
+                redis.unlock(key, job.id());
+            }
+        }
     }
 
     /** A coalesced job shows the leader's events as its own, from the attempts on. */
@@ -231,18 +372,29 @@ public class GenerationService {
     }
 
     private void complete(Job job, String key, PredictResponse response, int attempts, long upstreamMs) {
-        int imageCount = 0;
-        int filteredCount = 0;
+        // store every image before any event names it, here and (with Redis) for the other instances
+        List<ObjectNode> imageData = new java.util.ArrayList<>();
+        List<ImageStore.StoredImage> stored = new java.util.ArrayList<>();
         int index = 0;
         for (Prediction prediction : response.predictionsOrEmpty()) {
             if (prediction.isImage()) {
-                job.append(JobEvent.IMAGE, imageEvent(index++, prediction));
-                imageCount++;
+                imageData.add(imageEvent(index++, prediction, stored));
             } else if (prediction.isFiltered()) {
-                job.append(JobEvent.FILTERED, mapper.createObjectNode()
-                        .put("index", index++)
-                        .put("reason", prediction.raiFilteredReason()));
+                imageData.add(mapper.createObjectNode().put("index", index++).put("reason", prediction.raiFilteredReason()));
+            }
+        }
+        if (redis.usable() && !stored.isEmpty()) {
+            awaitQuietly(redis.putImages(stored));
+        }
+        int imageCount = 0;
+        int filteredCount = 0;
+        for (ObjectNode data : imageData) {
+            if (data.has("reason")) {
+                job.append(JobEvent.FILTERED, data);
                 filteredCount++;
+            } else {
+                job.append(JobEvent.IMAGE, data);
+                imageCount++;
             }
         }
         // Vertex drops filtered images silently when includeRaiReason is false: count them anyway
@@ -260,33 +412,43 @@ public class GenerationService {
                 .findFirst()
                 .ifPresent(p -> done.set("promptSafetyAttributes", p.safetyAttributes()));
         if (key != null) {
-            // cached before the leader lets go of its in-flight slot, so no identical request slips between
+            // cached before the leader lets go of its in-flight slot and lock, so no identical request slips between
             List<ResultCache.CachedResult.Entry> entries = job.events().stream()
                     .filter(e -> e.type().equals(JobEvent.IMAGE) || e.type().equals(JobEvent.FILTERED))
                     .map(e -> new ResultCache.CachedResult.Entry(e.type(), e.data()))
                     .toList();
-            results.put(key, new ResultCache.CachedResult(entries, done));
+            ResultCache.CachedResult result = new ResultCache.CachedResult(entries, done);
+            results.put(key, result);
+            if (redis.usable()) {
+                awaitQuietly(redis.putResult(key, result));
+            }
         }
-        boolean appended = job.append(JobEvent.DONE, done);
-        if (key != null) {
-            inFlight.remove(key, job);
-        }
-        if (appended) {
+        if (job.append(JobEvent.DONE, done)) {
             finished(job, "succeeded");
             LOG.infof("job %s done: %d images, %d filtered, upstream %d ms, total %d ms", job.id(), imageCount,
                     filteredCount, upstreamMs, totalMs);
         }
     }
 
-    private ObjectNode imageEvent(int index, Prediction prediction) {
+    /** Runs on a worker: waits a bounded time for Redis, and carries on without it. */
+    private static void awaitQuietly(Uni<Void> write) {
+        try {
+            write.await().atMost(Duration.ofSeconds(5));
+        } catch (RuntimeException slow) {
+            LOG.debugf("redis write not confirmed: %s", slow.toString());
+        }
+    }
+
+    private ObjectNode imageEvent(int index, Prediction prediction, List<ImageStore.StoredImage> stored) {
         ObjectNode data = mapper.createObjectNode().put("index", index);
         String mimeType = prediction.mimeType() != null ? prediction.mimeType() : "image/png";
         data.put("mimeType", mimeType);
         if (prediction.bytesBase64Encoded() != null && prediction.bytesBase64Encoded().length > 0) {
-            ImageStore.StoredImage stored = images.put(prediction.bytesBase64Encoded(), mimeType);
-            data.put("url", "/v1/images/" + stored.digest());
-            data.put("bytes", stored.bytes().length);
-            data.put("sha256", stored.digest());
+            ImageStore.StoredImage image = images.put(prediction.bytesBase64Encoded(), mimeType);
+            stored.add(image);
+            data.put("url", "/v1/images/" + image.digest());
+            data.put("bytes", image.bytes().length);
+            data.put("sha256", image.digest());
         }
         if (prediction.prompt() != null) {
             data.put("prompt", prediction.prompt());

@@ -39,6 +39,8 @@ public final class Job {
     private int views;
     private long lastInterestNanos = System.nanoTime();
     private Cancellable work;
+    /** Where appended events also go (the shared Redis log), if anywhere. */
+    private Consumer<JobEvent> sink;
 
     Job(String id, ImagenRequest request, ObjectMapper mapper) {
         this.id = id;
@@ -100,6 +102,9 @@ public final class Job {
             }
             JobEvent event = new JobEvent(events.size() + 1L, type, data, json);
             events.add(event);
+            if (sink != null) {
+                sink.accept(event);
+            }
             if (event.terminal()) {
                 status = terminalStatus != null ? terminalStatus
                         : JobEvent.DONE.equals(type) ? Status.SUCCEEDED : Status.FAILED;
@@ -157,6 +162,10 @@ public final class Job {
 
     public synchronized long nanosSinceInterest() {
         return System.nanoTime() - lastInterestNanos;
+    }
+
+    synchronized void sink(Consumer<JobEvent> sink) {
+        this.sink = sink;
     }
 
     synchronized void attachWork(Cancellable cancellable) {
