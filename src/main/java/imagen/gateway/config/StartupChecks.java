@@ -33,9 +33,6 @@ public class StartupChecks {
         require(List.of("memory", "redis").contains(config.cache().backend()),
                 "imagen.cache.backend must be memory or redis, not '" + config.cache().backend() + "'");
         require(config.jobs().maxJobs() >= 1, "imagen.jobs.max-jobs must be at least 1");
-        if ("redis".equals(config.cache().backend())) {
-            LOG.warn("imagen.cache.backend=redis: the Redis backend is not part of this build yet; using in-process memory");
-        }
         if ("vertex".equals(upstream)) {
             LOG.infof("upstream: Vertex AI, project %s, locations %s, auth %s", config.vertex().projectId().get(),
                     config.vertex().locations(), config.vertex().auth());
