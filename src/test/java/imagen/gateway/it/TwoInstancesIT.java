@@ -1,0 +1,185 @@
+package imagen.gateway.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import imagen.gateway.support.RedisTestServer;
+import imagen.gateway.support.SseClient;
+import imagen.gateway.support.SseClient.Event;
+
+/**
+ * Two real gateway processes (the packaged jar) on one Redis, as on Cloud Run: identical
+ * requests split across them make one upstream call, a result computed on one is a hit on the
+ * other, and a stream started on one resumes on the other.
+ */
+class TwoInstancesIT {
+
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final RedisTestServer REDIS = new RedisTestServer();
+    private static final List<Process> PROCESSES = new ArrayList<>();
+    private static URI a;
+    private static URI b;
+    private static int seed = 7_000_000;
+
+    @BeforeAll
+    static void startTwoInstances() throws IOException {
+        REDIS.start();
+        a = start(freePort(), "a");
+        b = start(freePort(), "b");
+        for (URI instance : List.of(a, b)) {
+            await().atMost(WAIT).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
+                    .until(() -> get(instance.resolve("/q/health/ready")).statusCode() == 200);
+        }
+    }
+
+    @AfterAll
+    static void stopEverything() {
+        PROCESSES.forEach(Process::destroy);
+        PROCESSES.forEach(p -> {
+            try {
+                if (!p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                p.destroyForcibly();
+            }
+        });
+        REDIS.stop();
+    }
+
+    @Test
+    void identicalRequestsOnBothInstancesMakeOneUpstreamCall() {
+        String body = seeded();
+        double before = upstreamCalls();
+        ExecutorService clients = Executors.newFixedThreadPool(20);
+        try {
+            List<CompletableFuture<List<Event>>> streams = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                URI instance = i % 2 == 0 ? a : b;
+                streams.add(CompletableFuture.supplyAsync(() -> {
+                    try (SseClient sse = SseClient.post(instance.resolve("/v1/generations"), body,
+                            Map.of("X-Simulator-Fault", "delay:2000"))) {
+                        return sse.readAll(WAIT);
+                    }
+                }, clients));
+            }
+            List<List<Event>> all = streams.stream().map(CompletableFuture::join).toList();
+            assertThat(all).allMatch(events -> events.get(events.size() - 1).name().equals("done"));
+            List<String> digests = digests(all.get(0));
+            assertThat(all).allMatch(events -> digests(events).equals(digests));
+            assertThat(upstreamCalls() - before).as("upstream calls across both instances").isEqualTo(1);
+        } finally {
+            clients.shutdownNow();
+        }
+    }
+
+    @Test
+    void aResultComputedOnOneInstanceIsAHitOnTheOther() throws Exception {
+        String body = seeded();
+        List<Event> first = run(a, body);
+        List<Event> second = run(b, body);
+        assertThat(second.get(0).json().get("cache").asText()).isEqualTo("hit");
+        assertThat(digests(second)).isEqualTo(digests(first));
+        String url = second.stream().filter(e -> e.name().equals("image")).findFirst().orElseThrow().json().get("url").asText();
+        HttpResponse<byte[]> image = HTTP.send(HttpRequest.newBuilder(b.resolve(url)).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(image.statusCode()).isEqualTo(200);
+        assertThat(image.headers().firstValue("content-type")).hasValue("image/png");
+    }
+
+    @Test
+    void aStreamStartedOnOneInstanceResumesOnTheOther() {
+        String id;
+        try (SseClient onA = SseClient.post(a.resolve("/v1/generations"), seeded(), Map.of("X-Simulator-Fault", "delay:2000"))) {
+            onA.awaitEvent(e -> e.name().equals("attempt"), WAIT);
+            id = onA.events().get(0).json().get("id").asText();
+        }
+        try (SseClient onB = SseClient.get(b.resolve("/v1/generations/" + id + "/events"), Map.of("Last-Event-ID", "2"))) {
+            List<Event> rest = onB.readAll(WAIT);
+            assertThat(rest.stream().map(Event::name).toList()).containsExactly("image", "image", "done");
+            assertThat(rest.get(0).id()).isEqualTo("3");
+        }
+    }
+
+    private static List<Event> run(URI instance, String body) {
+        try (SseClient sse = SseClient.post(instance.resolve("/v1/generations"), body, Map.of())) {
+            return sse.readAll(WAIT);
+        }
+    }
+
+    private static String seeded() {
+        return "{\"prompt\":\"two instances " + System.nanoTime() + "\",\"sampleCount\":2,\"seed\":" + (seed++)
+                + ",\"addWatermark\":false}";
+    }
+
+    private static List<String> digests(List<Event> events) {
+        return events.stream().filter(e -> e.name().equals("image")).map(e -> e.json().get("sha256").asText()).toList();
+    }
+
+    /** Simulator requests across both instances (each calls its own embedded simulator). */
+    private static double upstreamCalls() {
+        double total = 0;
+        for (URI instance : List.of(a, b)) {
+            String metrics = get(instance.resolve("/q/metrics")).body();
+            for (String line : metrics.split("\n")) {
+                if (line.startsWith("imagen_simulator_requests_total")) {
+                    total += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                }
+            }
+        }
+        return total;
+    }
+
+    private static HttpResponse<String> get(URI uri) {
+        try {
+            return HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+        } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static URI start(int port, String name) throws IOException {
+        File jar = new File("target/quarkus-app/quarkus-run.jar");
+        assertThat(jar).as("run after package: " + jar.getAbsolutePath()).exists();
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Process process = new ProcessBuilder(java,
+                "-Dquarkus.http.port=" + port,
+                "-Dquarkus.http.host=127.0.0.1",
+                "-Dimagen.cache.backend=redis",
+                "-Dquarkus.redis.hosts=" + REDIS.url(),
+                "-Dimagen.simulator.latency=200ms",
+                "-Dquarkus.log.console.json.enabled=false",
+                "-jar", jar.getAbsolutePath())
+                .redirectErrorStream(true)
+                .redirectOutput(new File("target/instance-" + name + ".log"))
+                .start();
+        PROCESSES.add(process);
+        return URI.create("http://127.0.0.1:" + port);
+    }
+
+    private static int freePort() throws IOException {
+        try (var socket = new java.net.ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
