@@ -82,22 +82,12 @@ public class VertexCompatResource {
     Validator validator;
 
     @POST
-    @Path("v1/projects/{project}/locations/{location}/publishers/google/models/{model}:predict")
+    @Path("{version: v1|v1beta1}/projects/{project}/locations/{location}/publishers/google/models/{model}:predict")
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Vertex AI Imagen :predict (v1)")
-    public Uni<Response> predictV1(@PathParam("project") String project, @PathParam("location") String location,
-            @PathParam("model") String model, @HeaderParam(SimulatorResource.FAULT_HEADER) String fault, JsonNode body) {
-        return predict(model, fault, body);
-    }
-
-    @POST
-    @Path("v1beta1/projects/{project}/locations/{location}/publishers/google/models/{model}:predict")
-    @Consumes(MediaType.APPLICATION_JSON)
-    @Produces(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Vertex AI Imagen :predict (v1beta1, used by the google-genai SDKs)")
-    public Uni<Response> predictV1beta1(@PathParam("project") String project, @PathParam("location") String location,
-            @PathParam("model") String model, @HeaderParam(SimulatorResource.FAULT_HEADER) String fault, JsonNode body) {
+    @Operation(summary = "Vertex AI Imagen :predict (v1, and v1beta1 as the google-genai SDKs call it)")
+    public Uni<Response> predictInProject(@PathParam("model") String model,
+            @HeaderParam(SimulatorResource.FAULT_HEADER) String fault, JsonNode body) {
         return predict(model, fault, body);
     }
 
