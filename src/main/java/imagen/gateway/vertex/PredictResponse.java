@@ -2,6 +2,7 @@ package imagen.gateway.vertex;
 
 import java.util.List;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -28,10 +29,12 @@ public record PredictResponse(List<Prediction> predictions) {
     public record Prediction(byte[] bytesBase64Encoded, String mimeType, String prompt, String raiFilteredReason,
             JsonNode safetyAttributes, String gcsUri, String contentType) {
 
+        @JsonIgnore
         public boolean isImage() {
             return (bytesBase64Encoded != null && bytesBase64Encoded.length > 0) || gcsUri != null;
         }
 
+        @JsonIgnore
         public boolean isFiltered() {
             return !isImage() && raiFilteredReason != null;
         }
