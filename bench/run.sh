@@ -2,7 +2,7 @@
 # imagen-gateway benchmark suite: one command runs everything, on loopback only.
 #
 #   bench/run.sh            full suite   (~15 min on 2 cores)
-#   bench/run.sh --quick    quick suite  (< 5 min)
+#   bench/run.sh --quick    quick suite  (about 5 min on 2 cores, 5½ with the build)
 #   bench/run.sh --quick --only proxy,sse      a subset: proxy sse dedup startup jmh plot
 #   bench/run.sh --no-build                    reuse target/quarkus-app and the installed artifact
 #
