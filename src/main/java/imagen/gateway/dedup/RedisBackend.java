@@ -191,14 +191,19 @@ public class RedisBackend {
 
     /** Appends an event to the job's shared log; order on the wire does not matter, the id does. */
     public void appendEvent(String jobId, long id, String type, String json) {
+        writeEvent(jobId, id, type, json).subscribe().with(ok -> {
+        }, failure -> {
+        });
+    }
+
+    /** The same, for a caller that must know the event is in Redis (writing it twice is harmless). */
+    public Uni<Void> writeEvent(String jobId, long id, String type, String json) {
         String key = PREFIX + "job:" + jobId + ":events";
         String member = id + "\n" + type + "\n" + json;
         long ttl = config.jobs().ttl().toMillis() * 2;
-        send(Request.cmd(Command.ZADD).arg(key).arg(id).arg(member))
+        return send(Request.cmd(Command.ZADD).arg(key).arg(id).arg(member))
                 .chain(() -> send(Request.cmd(Command.PEXPIRE).arg(key).arg(ttl)))
-                .subscribe().with(ok -> {
-                }, failure -> {
-                });
+                .replaceWithVoid();
     }
 
     /** Events with an id above {@code afterId}, in order. */
@@ -236,12 +241,10 @@ public class RedisBackend {
     }
 
     /** Releases the lock if this job still holds it. */
-    public void unlock(String key, String jobId) {
+    public Uni<Void> unlock(String key, String jobId) {
         String script = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
-        send(Request.cmd(Command.EVAL).arg(script).arg(1).arg(PREFIX + "lock:" + key).arg(INSTANCE + "|" + jobId))
-                .subscribe().with(ok -> {
-                }, failure -> {
-                });
+        return send(Request.cmd(Command.EVAL).arg(script).arg(1).arg(PREFIX + "lock:" + key).arg(INSTANCE + "|" + jobId))
+                .replaceWithVoid();
     }
 
     // --- plumbing -----------------------------------------------------------------------------

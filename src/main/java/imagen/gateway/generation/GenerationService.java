@@ -195,21 +195,7 @@ public class GenerationService {
                 return;
             }
             redis.events(holderId, copied[0]).chain(events -> {
-                for (var event : events) {
-                    if (event.id() != copied[0] + 1) {
-                        break;
-                    }
-                    copied[0] = event.id();
-                    ObjectNode data = event.data();
-                    if (event.type().equals(JobEvent.DONE)) {
-                        data = data.deepCopy().put("cache", "coalesced").put("totalMs", elapsedMs(job.createdAt()));
-                    }
-                    boolean terminal = JobEvent.DONE.equals(event.type()) || JobEvent.ERROR.equals(event.type());
-                    if (job.append(event.type(), data) && terminal) {
-                        inFlight.remove(key, job);
-                        finished(job, JobEvent.DONE.equals(event.type()) ? "succeeded" : "failed");
-                    }
-                }
+                copyRemote(job, key, events, copied);
                 if (job.finished()) {
                     return Uni.createFrom().voidItem();
                 }
@@ -217,14 +203,21 @@ public class GenerationService {
                     if (holder.isPresent() && holder.get().equals(holderId)) {
                         return Uni.createFrom().voidItem();
                     }
-                    // the holder is gone without a result: take over, unless someone else did
-                    return redis.lock(key, job.id(), lockTtl()).invoke(owned -> {
-                        if (owned && !job.finished()) {
-                            vertx.cancelTimer(timer);
-                            LOG.warnf("job %s: instance running %s went away; computing itself", job.id(), holderId);
-                            callUpstream(job, simulatorFault, key);
+                    // the lock is gone: the holder wrote its terminal event before releasing it, so read once more
+                    return redis.events(holderId, copied[0]).chain(late -> {
+                        copyRemote(job, key, late, copied);
+                        if (job.finished()) {
+                            return Uni.createFrom().voidItem();
                         }
-                    }).replaceWithVoid();
+                        // the holder went away without a result: take over, unless someone else did
+                        return redis.lock(key, job.id(), lockTtl()).invoke(owned -> {
+                            if (owned && !job.finished()) {
+                                vertx.cancelTimer(timer);
+                                LOG.warnf("job %s: instance running %s went away; computing itself", job.id(), holderId);
+                                callUpstream(job, simulatorFault, key);
+                            }
+                        }).replaceWithVoid();
+                    });
                 });
             }).subscribe().with(ok -> {
             }, failure -> {
@@ -235,6 +228,31 @@ public class GenerationService {
                 }
             });
         });
+    }
+
+    /** Appends the holder's next events, in id order, to the following job. */
+    private void copyRemote(Job job, String key, List<RedisBackend.StoredEvent> events, long[] copied) {
+        synchronized (job) { // polls may overlap: each id is appended once, in order
+            copyInOrder(job, key, events, copied);
+        }
+    }
+
+    private void copyInOrder(Job job, String key, List<RedisBackend.StoredEvent> events, long[] copied) {
+        for (var event : events) {
+            if (event.id() != copied[0] + 1) {
+                continue;
+            }
+            copied[0] = event.id();
+            ObjectNode data = event.data();
+            if (event.type().equals(JobEvent.DONE)) {
+                data = data.deepCopy().put("cache", "coalesced").put("totalMs", elapsedMs(job.createdAt()));
+            }
+            boolean terminal = JobEvent.DONE.equals(event.type()) || JobEvent.ERROR.equals(event.type());
+            if (job.append(event.type(), data) && terminal) {
+                inFlight.remove(key, job);
+                finished(job, JobEvent.DONE.equals(event.type()) ? "succeeded" : "failed");
+            }
+        }
     }
 
     /** How long one instance may hold a key: the worst-case budget of one generation, plus slack. */
@@ -294,7 +312,16 @@ public class GenerationService {
         if (key != null) {
             inFlight.remove(key, job);
             if (redis.usable()) {
-                redis.unlock(key, job.id());
+                // the terminal event must be in Redis before the lock goes: a waiter that sees no lock
+                // and no terminal event takes over, and would call upstream a second time
+                List<JobEvent> events = job.events();
+                JobEvent last = events.get(events.size() - 1);
+                redis.writeEvent(job.id(), last.id(), last.type(), last.json())
+                        .onFailure().recoverWithNull()
+                        .chain(() -> redis.unlock(key, job.id()))
+                        .subscribe().with(ok -> {
+                        }, failure -> {
+                        });
             }
         }
     }
