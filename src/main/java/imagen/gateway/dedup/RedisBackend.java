@@ -201,8 +201,9 @@ public class RedisBackend {
         String key = PREFIX + "job:" + jobId + ":events";
         String member = id + "\n" + type + "\n" + json;
         long ttl = config.jobs().ttl().toMillis() * 2;
-        return send(Request.cmd(Command.ZADD).arg(key).arg(id).arg(member))
-                .chain(() -> send(Request.cmd(Command.PEXPIRE).arg(key).arg(ttl)))
+        Uni<Response> add = send(Request.cmd(Command.ZADD).arg(key).arg(id).arg(member));
+        boolean setsExpiry = id == 1 || "done".equals(type) || "error".equals(type);
+        return (setsExpiry ? add.chain(() -> send(Request.cmd(Command.PEXPIRE).arg(key).arg(ttl))) : add)
                 .replaceWithVoid();
     }
 
@@ -261,6 +262,10 @@ public class RedisBackend {
 
     private void markDegraded(Throwable failure) {
         metrics.counter("imagen.redis.failures").increment();
+        if (failure.getClass().getSimpleName().equals("ConnectionPoolTooBusyException")) {
+            // our own backpressure (too many commands waiting for a connection), not an unreachable Redis
+            return;
+        }
         if (degraded.compareAndSet(false, true)) {
             LOG.warnf("Redis unreachable (%s); working in process until it is back", failure.toString());
         }
