@@ -1,6 +1,7 @@
 package imagen.gateway.api;
 
 import java.net.URI;
+import java.util.List;
 import java.util.Map;
 
 import jakarta.inject.Inject;
@@ -166,7 +167,8 @@ public class GenerationResource {
     }
 
     private static String cacheStatus(Job job) {
-        return job.events().isEmpty() ? "miss" : job.events().get(0).data().path("cache").asText("miss");
+        List<JobEvent> events = job.events();
+        return events.isEmpty() ? "miss" : events.get(0).data().path("cache").asText("miss");
     }
 
     private static String location(Job job) {

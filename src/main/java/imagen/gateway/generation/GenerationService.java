@@ -230,29 +230,35 @@ public class GenerationService {
         });
     }
 
-    /** Appends the holder's next events, in id order, to the following job. */
+    /** Appends the holder's next events, in id order, to the following job; polls may overlap. */
     private void copyRemote(Job job, String key, List<RedisBackend.StoredEvent> events, long[] copied) {
-        synchronized (job) { // polls may overlap: each id is appended once, in order
-            copyInOrder(job, key, events, copied);
+        synchronized (job) {
+            for (var event : events) {
+                if (event.id() != copied[0] + 1) {
+                    continue;
+                }
+                copied[0] = event.id();
+                if (appendCoalesced(job, event.type(), event.data())) {
+                    inFlight.remove(key, job);
+                }
+            }
         }
     }
 
-    private void copyInOrder(Job job, String key, List<RedisBackend.StoredEvent> events, long[] copied) {
-        for (var event : events) {
-            if (event.id() != copied[0] + 1) {
-                continue;
-            }
-            copied[0] = event.id();
-            ObjectNode data = event.data();
-            if (event.type().equals(JobEvent.DONE)) {
-                data = data.deepCopy().put("cache", "coalesced").put("totalMs", elapsedMs(job.createdAt()));
-            }
-            boolean terminal = JobEvent.DONE.equals(event.type()) || JobEvent.ERROR.equals(event.type());
-            if (job.append(event.type(), data) && terminal) {
-                inFlight.remove(key, job);
-                finished(job, JobEvent.DONE.equals(event.type()) ? "succeeded" : "failed");
-            }
+    /**
+     * Appends a leader's event to a job coalesced onto it: its {@code done} says {@code coalesced}
+     * and the follower's own total time. Returns true when this ended the follower.
+     */
+    private boolean appendCoalesced(Job follower, String type, ObjectNode data) {
+        if (JobEvent.DONE.equals(type)) {
+            data = data.deepCopy().put("cache", "coalesced").put("totalMs", elapsedMs(follower.createdAt()));
         }
+        boolean terminal = JobEvent.DONE.equals(type) || JobEvent.ERROR.equals(type);
+        if (follower.append(type, data) && terminal) {
+            finished(follower, JobEvent.DONE.equals(type) ? "succeeded" : "failed");
+            return true;
+        }
+        return false;
     }
 
     /** How long one instance may hold a key: the worst-case budget of one generation, plus slack. */
@@ -328,15 +334,7 @@ public class GenerationService {
 
     /** A coalesced job shows the leader's events as its own, from the attempts on. */
     private void mirror(Job leader, Job follower) {
-        leader.follow(1, event -> {
-            ObjectNode data = event.data();
-            if (event.type().equals(JobEvent.DONE)) {
-                data = data.deepCopy().put("cache", "coalesced").put("totalMs", elapsedMs(follower.createdAt()));
-            }
-            if (follower.append(event.type(), data) && event.terminal()) {
-                finished(follower, event.type().equals(JobEvent.DONE) ? "succeeded" : "failed");
-            }
-        });
+        leader.follow(1, event -> appendCoalesced(follower, event.type(), event.data()));
     }
 
     /** A cache hit: the stored result's events, at once, with no upstream call. */
