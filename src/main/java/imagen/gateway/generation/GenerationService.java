@@ -334,7 +334,12 @@ public class GenerationService {
 
     /** A coalesced job shows the leader's events as its own, from the attempts on. */
     private void mirror(Job leader, Job follower) {
-        leader.follow(1, event -> appendCoalesced(follower, event.type(), event.data()));
+        leader.follow(1, event -> {
+            // the leader may log its own `accepted` (id 1) only after this view attached: never mirror it
+            if (event.id() > 1) {
+                appendCoalesced(follower, event.type(), event.data());
+            }
+        });
     }
 
     /** A cache hit: the stored result's events, at once, with no upstream call. */
@@ -506,7 +511,8 @@ public class GenerationService {
         if (job.deterministic() || job.finished()) {
             return;
         }
-        vertx.setTimer(Math.max(1, delay.toMillis()), timer -> {
+        long timerId = vertx.setTimer(Math.max(1, delay.toMillis()), timer -> {
+            job.orphanTimer(-1);
             if (job.finished() || job.views() > 0) {
                 return;
             }
@@ -529,9 +535,18 @@ public class GenerationService {
                 LOG.infof("job %s cancelled: no viewer for %d ms", job.id(), TimeUnit.NANOSECONDS.toMillis(idle));
             }
         });
+        long previous = job.orphanTimer(timerId);
+        if (previous >= 0 && previous != timerId) {
+            vertx.cancelTimer(previous);
+        }
     }
 
     private void finished(Job job, String outcome) {
+        long orphanTimer = job.orphanTimer(-1);
+        if (orphanTimer >= 0) {
+            // a pending timer would keep the finished job in memory for the whole grace period
+            vertx.cancelTimer(orphanTimer);
+        }
         jobs.finished(job);
         metrics.counter("imagen.jobs.finished", List.of(io.micrometer.core.instrument.Tag.of("outcome", outcome)))
                 .increment();

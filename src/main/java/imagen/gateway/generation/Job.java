@@ -39,6 +39,8 @@ public final class Job {
     private int views;
     private long lastInterestNanos = System.nanoTime();
     private Cancellable work;
+    /** The pending orphan check's Vert.x timer, or -1: cancelled when the job ends, so it holds no finished job. */
+    private long orphanTimer = -1;
     /** Where appended events also go (the shared Redis log), if anywhere. */
     private Consumer<JobEvent> sink;
 
@@ -172,6 +174,13 @@ public final class Job {
         if (status == Status.RUNNING) {
             work = cancellable;
         }
+    }
+
+    /** Sets the pending orphan check's timer id and returns the previous one (-1 for none). */
+    synchronized long orphanTimer(long timerId) {
+        long previous = orphanTimer;
+        orphanTimer = timerId;
+        return previous;
     }
 
     /** Stops the upstream work, if any is still running; the caller appends the terminal event. */
