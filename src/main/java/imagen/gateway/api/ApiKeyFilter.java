@@ -26,9 +26,16 @@ public class ApiKeyFilter {
     @Inject
     Instance<GatewayConfig> config;
 
+    /** The configured keys, resolved on the first request: each {@code Instance.get()} builds a new mapping. */
+    private volatile Optional<List<String>> apiKeys;
+
     @ServerRequestFilter(preMatching = true)
     public Optional<Response> authenticate(ContainerRequestContext request) {
-        Optional<List<String>> keys = config.get().apiKeys();
+        Optional<List<String>> keys = apiKeys;
+        if (keys == null) {
+            keys = config.get().apiKeys();
+            apiKeys = keys;
+        }
         String path = request.getUriInfo().getPath();
         if (keys.isEmpty() || keys.get().isEmpty() || !(path.startsWith("/v1/") || path.startsWith("/v1beta1/"))) {
             return Optional.empty();

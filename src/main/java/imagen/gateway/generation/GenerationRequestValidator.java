@@ -20,12 +20,19 @@ public class GenerationRequestValidator implements ConstraintValidator<ValidGene
     @Inject
     Instance<GatewayConfig> configs;
 
+    /** Resolved on first use and kept: each {@code Instance.get()} builds a new mapping instance. */
+    private volatile GatewayConfig config;
+
     @Override
     public boolean isValid(GenerationRequest request, ConstraintValidatorContext context) {
         if (request == null) {
             return true;
         }
-        GatewayConfig config = configs.get();
+        GatewayConfig config = this.config;
+        if (config == null) {
+            config = configs.get();
+            this.config = config;
+        }
         context.disableDefaultConstraintViolation();
         boolean valid = true;
         String model = request.model() == null ? config.defaultModel() : request.model();

@@ -52,6 +52,8 @@ import io.vertx.core.Vertx;
 public class GenerationService {
 
     private static final Logger LOG = Logger.getLogger(GenerationService.class);
+    /** Up to this many image bytes per answer are hashed on the event loop (≈ 0.1 ms of SHA-256). */
+    static final long INLINE_COMPLETION_BYTES = 64 * 1024;
 
     @Inject
     GatewayConfig config;
@@ -82,6 +84,7 @@ public class GenerationService {
 
     /** Deterministic generations being computed, by request key: the leaders others coalesce onto. */
     private final ConcurrentHashMap<String, Job> inFlight = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, io.micrometer.core.instrument.Counter> counters = new ConcurrentHashMap<>();
 
     /**
      * Starts a generation and returns its job at once; the work goes on in the background.
@@ -270,7 +273,7 @@ public class GenerationService {
     }
 
     private void accept(Job job, String cache) {
-        metrics.counter("imagen.cache.requests", List.of(io.micrometer.core.instrument.Tag.of("result", cache))).increment();
+        counter("imagen.cache.requests", "result", cache).increment();
         ImagenRequest request = job.request();
         job.append(JobEvent.ACCEPTED, mapper.createObjectNode()
                 .put("id", job.id())
@@ -301,17 +304,38 @@ public class GenerationService {
             }
         };
         job.attachWork(vertex.predict(job.request(), simulatorFault, events)
-                .emitOn(Infrastructure.getDefaultWorkerPool())
                 .subscribe().with(
                         response -> {
-                            complete(job, key, response, attempts.get(), elapsedMs(upstreamStart));
-                            release(key, job);
+                            // decided once: Redis is only waited for on a worker, never on an event loop
+                            boolean share = redis.usable();
+                            Runnable completion = () -> {
+                                complete(job, key, response, attempts.get(), elapsedMs(upstreamStart), share);
+                                release(key, job);
+                            };
+                            if (share || imageBytes(response) > INLINE_COMPLETION_BYTES) {
+                                Infrastructure.getDefaultWorkerPool().execute(completion);
+                            } else {
+                                completion.run();
+                            }
                         },
                         failure -> {
                             fail(job, failure instanceof UpstreamException u ? u : null, failure);
                             // failures are never cached: the next identical request calls again
                             release(key, job);
                         }));
+    }
+
+    /**
+     * Completing hashes every image and, with Redis, waits for the shared copies: on a worker then,
+     * so an event loop is never held. A small answer without Redis completes where it arrived,
+     * sparing a thread hop per request.
+     */
+    private static long imageBytes(PredictResponse response) {
+        long bytes = 0;
+        for (Prediction prediction : response.predictionsOrEmpty()) {
+            bytes += prediction.bytesBase64Encoded() == null ? 0 : prediction.bytesBase64Encoded().length;
+        }
+        return bytes;
     }
 
     private void release(String key, Job job) {
@@ -401,7 +425,7 @@ public class GenerationService {
         });
     }
 
-    private void complete(Job job, String key, PredictResponse response, int attempts, long upstreamMs) {
+    private void complete(Job job, String key, PredictResponse response, int attempts, long upstreamMs, boolean share) {
         // store every image before any event names it, here and (with Redis) for the other instances
         List<ObjectNode> imageData = new java.util.ArrayList<>();
         List<ImageStore.StoredImage> stored = new java.util.ArrayList<>();
@@ -413,7 +437,7 @@ public class GenerationService {
                 imageData.add(mapper.createObjectNode().put("index", index++).put("reason", prediction.raiFilteredReason()));
             }
         }
-        if (redis.usable() && !stored.isEmpty()) {
+        if (share && redis.usable() && !stored.isEmpty()) {
             awaitQuietly(redis.putImages(stored));
         }
         int imageCount = 0;
@@ -449,7 +473,7 @@ public class GenerationService {
                     .toList();
             ResultCache.CachedResult result = new ResultCache.CachedResult(entries, done);
             results.put(key, result);
-            if (redis.usable()) {
+            if (share && redis.usable()) {
                 awaitQuietly(redis.putResult(key, result));
             }
         }
@@ -548,8 +572,13 @@ public class GenerationService {
             vertx.cancelTimer(orphanTimer);
         }
         jobs.finished(job);
-        metrics.counter("imagen.jobs.finished", List.of(io.micrometer.core.instrument.Tag.of("outcome", outcome)))
-                .increment();
+        counter("imagen.jobs.finished", "outcome", outcome).increment();
+    }
+
+    /** A counter with one tag, looked up once: registry lookups build an id per call. */
+    private io.micrometer.core.instrument.Counter counter(String name, String tag, String value) {
+        return counters.computeIfAbsent(name + '\u0000' + value,
+                k -> metrics.counter(name, List.of(io.micrometer.core.instrument.Tag.of(tag, value))));
     }
 
     private static long elapsedMs(long startNanos) {

@@ -58,9 +58,14 @@ class VertexCalls {
      *        ({@code 503,503} fails the first two attempts); dropped when the upstream is Vertex
      */
     Uni<PredictResponse> attempt(String location, ImagenRequest request, String simulatorFault, int attempt) {
-        PredictRequest body = new PredictRequest(
-                List.of(new PredictRequest.Instance(request.prompt(), request.request().negativePrompt())),
-                request.vertexParameters(mapper));
+        byte[] body;
+        try {
+            body = mapper.writeValueAsBytes(new PredictRequest(
+                    List.of(new PredictRequest.Instance(request.prompt(), request.request().negativePrompt())),
+                    request.vertexParameters(mapper)));
+        } catch (JsonProcessingException e) {
+            return Uni.createFrom().failure(new IllegalStateException("cannot write the :predict body", e));
+        }
         var timeout = config.resilience().attemptTimeout();
         return Uni.createFrom().deferred(() -> client(location).predict(project(), location, request.model(),
                         simulated() ? faultFor(simulatorFault, attempt) : null, body))

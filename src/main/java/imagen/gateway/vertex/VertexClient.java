@@ -67,6 +67,7 @@ public class VertexClient {
     MeterRegistry metrics;
 
     private final Map<String, Breaker> breakers = new ConcurrentHashMap<>();
+    private final Map<String, io.micrometer.core.instrument.Counter> attemptCounters = new ConcurrentHashMap<>();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger waiting = new AtomicInteger();
     private volatile TypedGuard<Uni<PredictResponse>> bulkhead;
@@ -208,7 +209,9 @@ public class VertexClient {
     }
 
     private void count(String location, String outcome) {
-        metrics.counter("imagen.upstream.attempts", Tags.of("location", location, "outcome", outcome)).increment();
+        attemptCounters.computeIfAbsent(location + '\u0000' + outcome,
+                k -> metrics.counter("imagen.upstream.attempts", Tags.of("location", location, "outcome", outcome)))
+                .increment();
     }
 
     private TypedGuard<Uni<PredictResponse>> bulkhead() {
@@ -217,7 +220,8 @@ public class VertexClient {
             synchronized (this) {
                 if (bulkhead == null) {
                     var limits = config.resilience().bulkhead();
-                    bulkhead = TypedGuard.create(UNI).withDescription("vertex-bulkhead")
+                    // the guarded call is non-blocking: no hop to another thread around it
+                    bulkhead = TypedGuard.create(UNI).withDescription("vertex-bulkhead").withThreadOffload(false)
                             .withBulkhead().limit(limits.maxConcurrent()).queueSize(limits.queue()).done()
                             .build();
                     metrics.gauge("imagen.bulkhead.in.use", inFlight);
@@ -234,6 +238,7 @@ public class VertexClient {
             var settings = config.resilience().breaker();
             Breaker[] holder = new Breaker[1];
             TypedGuard<Uni<PredictResponse>> guard = TypedGuard.create(UNI).withDescription("vertex-" + l)
+                    .withThreadOffload(false)
                     .withCircuitBreaker()
                     .name("vertex-" + l)
                     .requestVolumeThreshold(settings.requestVolume())

@@ -25,12 +25,16 @@ interface VertexRestClient {
     /** Header the embedded simulator reads to force a fault; never sent to Vertex. */
     String FAULT_HEADER = "X-Simulator-Fault";
 
+    /**
+     * @param body a {@link PredictRequest} as JSON, written by the caller: the client's own Jackson
+     *        writer looks up the method's annotations reflectively on every call
+     */
     @POST
     @Path("{model}:predict")
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
     Uni<PredictResponse> predict(@PathParam("project") String project, @PathParam("location") String location,
-            @PathParam("model") String model, @HeaderParam(FAULT_HEADER) String simulatorFault, PredictRequest body);
+            @PathParam("model") String model, @HeaderParam(FAULT_HEADER) String simulatorFault, byte[] body);
 
     /** Every non-2xx answer becomes an {@link UpstreamException} in Vertex's terms. */
     @ClientExceptionMapper
