@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # imagen-gateway benchmark suite: one command runs everything, on loopback only.
 #
-#   bench/run.sh            full suite   (~15 min on 2 cores)
-#   bench/run.sh --quick    quick suite  (about 5 min on 2 cores, 5½ with the build)
+#   bench/run.sh            full suite   (13 min on 2 cores)
+#   bench/run.sh --quick    quick suite  (under 5 min on 2 cores, the build included)
 #   bench/run.sh --quick --only proxy,sse      a subset: proxy sse dedup startup jmh plot
 #   bench/run.sh --no-build                    reuse target/quarkus-app and the installed artifact
 #
@@ -41,8 +41,11 @@ IMG_PORT=${IMG_PORT:-21084}    # Java upstream answering random images (memory p
 JAVA17=${JAVA17:-java}
 JAVA25=${JAVA25:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
 PY=${PY:-/usr/bin/python3}     # Debian's python3 has python3-matplotlib
-# The gateway's heap as a 1 GiB Cloud Run instance would size it (run-java.sh: 50 % of the limit).
-GW_JAVA_OPTS=${GW_JAVA_OPTS:--Xmx512m}
+# The gateway's JVM as deploy/Dockerfile.jvm runs it on a 512 MiB Cloud Run instance: half the limit
+# as heap, the serial collector (what the JVM itself picks on one vCPU, and the smallest footprint),
+# two malloc arenas.
+GW_JAVA_OPTS=${GW_JAVA_OPTS:--XX:+UseSerialGC -Xmx256m}
+export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}
 MODEL=imagen-4.0-fast-generate-001
 PREDICT="/v1/projects/bench/locations/us-central1/publishers/google/models/$MODEL:predict"
 UNSEEDED='{"instances":[{"prompt":"bench {i}"}],"parameters":{"sampleCount":1}}'
@@ -51,15 +54,17 @@ PNG1='iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhK
 FIXED_BODY="{\"predictions\":[{\"bytesBase64Encoded\":\"$PNG1\",\"mimeType\":\"image/png\"}]}"
 
 if [[ $MODE == quick ]]; then
-  RATES="500 1000 2000"; RATE_SECS=4; RATE_WARM=1; SAT_SECS=5; GW_WARM_SECS=6
-  SSE_LEVELS="1000 10000"; SSE_WARM=1000; DEDUP_N=1000; HIT_SECS=4; MEM_IMAGES=300
-  STARTUP_RUNS=2; JMH_ARGS="-f 1 -wi 1 -i 2 -w 1s -r 1s"
+  RATES="500 1000 2000"; RATE_SECS=4; RATE_WARM=2; SAT_SECS=5; GW_WARM_SECS=20; PROFILE_SECS=5
+  SSE_LEVELS="10000"; SSE_WARM=1000; DEDUP_N=1000; HIT_SECS=4; HIT_WARM_SECS=8; MEM_IMAGES=300
+  STARTUP_RUNS=2; JMH_ARGS="-f 1 -wi 1 -i 1 -w 1s -r 1s"
 else
-  RATES="500 1000 2000"; RATE_SECS=15; RATE_WARM=3; SAT_SECS=15; GW_WARM_SECS=20
-  SSE_LEVELS="1000 5000 10000"; SSE_WARM=5000; DEDUP_N=1000; HIT_SECS=15; MEM_IMAGES=1000
+  RATES="500 1000 2000"; RATE_SECS=15; RATE_WARM=3; SAT_SECS=15; GW_WARM_SECS=45; PROFILE_SECS=10
+  SSE_LEVELS="1000 5000 10000"; SSE_WARM=5000; DEDUP_N=1000; HIT_SECS=15; HIT_WARM_SECS=20; MEM_IMAGES=1000
   STARTUP_RUNS=5; JMH_ARGS="-f 2 -wi 5 -i 5 -w 1s -r 2s"
 fi
 SAT_CONNS=${SAT_CONNS:-64}
+# connections the open-loop driver may open per target: a load balancer's pool, not one per request
+RATE_CONNS=${RATE_CONNS:-128}
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
@@ -113,6 +118,8 @@ wait_http() { # url seconds
 
 # ---- nginx: fixed fast upstream + reverse proxy ---------------------------------------------------
 start_nginx() {
+  # a stray server on these ports would answer in nginx's place
+  port_free "$UP_PORT"; port_free "$PX_PORT"
   mkdir -p "$WORK/nginx-body" "$WORK/nginx-proxy" "$WORK/nginx-fastcgi" "$WORK/nginx-uwsgi" "$WORK/nginx-scgi"
   sed -e "s#@UPSTREAM_PORT@#$UP_PORT#g; s#@PROXY_PORT@#$PX_PORT#g; s#@WORK@#$WORK#g; s#@WORKERS@#${NGINX_WORKERS:-auto}#g; s#@BODY@#$FIXED_BODY#g" \
     "$BENCH/nginx/nginx.conf.template" > "$WORK/nginx.conf"
@@ -176,17 +183,15 @@ if want proxy; then
   log "warming the gateway's JIT for ${GW_WARM_SECS}s (not measured)"
   wrk_json warmup "http://127.0.0.1:$GW_PORT$PREDICT" 32 "$GW_WARM_SECS" > /dev/null
   : > "$OUT/proxy.jsonl"
-  for rate in $RATES; do
-    for target in direct nginx gateway; do
-      case $target in
-        direct) port=$UP_PORT ;; nginx) port=$PX_PORT ;; gateway) port=$GW_PORT ;;
-      esac
-      log "  $target @ $rate req/s"
-      c0=$(cpu_ticks "$GW_PID")
-      res=$("${DRIVER[@]}" rate --url "http://127.0.0.1:$port$PREDICT" --body "$UNSEEDED" --rate "$rate" \
-        --seconds "$RATE_SECS" --warmup-seconds "$RATE_WARM" --conns 512)
-      echo "{\"target\":\"$target\",\"kind\":\"fixed-rate\",\"gatewayCpuTicks\":$(( $(cpu_ticks "$GW_PID") - c0 )),${res#\{}" >> "$OUT/proxy.jsonl"
-    done
+  for target in direct nginx gateway; do
+    case $target in
+      direct) port=$UP_PORT ;; nginx) port=$PX_PORT ;; gateway) port=$GW_PORT ;;
+    esac
+    # one driver process per target runs every rate in turn: warmed once, no JVM start between rates
+    log "  $target @ [$RATES] req/s"
+    "${DRIVER[@]}" rate --url "http://127.0.0.1:$port$PREDICT" --body "$UNSEEDED" --rate "${RATES// /,}" \
+      --seconds "$RATE_SECS" --warmup-seconds "$RATE_WARM" --conns "$RATE_CONNS" --pid "$GW_PID" \
+      | sed -e "s/^{/{\"target\":\"$target\",\"kind\":\"fixed-rate\",/; s/\"pidCpuTicks\"/\"gatewayCpuTicks\"/" >> "$OUT/proxy.jsonl"
   done
   for target in direct nginx gateway; do
     case $target in
@@ -198,9 +203,9 @@ if want proxy; then
     echo "{\"target\":\"$target\",\"kind\":\"saturation\",\"gatewayCpuTicks\":$(( $(cpu_ticks "$GW_PID") - c0 )),${res#\{}" >> "$OUT/proxy.jsonl"
   done
   if [[ ${PROFILE:-1} == 1 ]]; then
-    log "  JFR profile of the gateway at saturation (10 s)"
+    log "  JFR profile of the gateway at saturation (${PROFILE_SECS} s)"
     jcmd "$GW_PID" JFR.start name=bench settings=profile filename="$WORK/gateway-saturation.jfr" > /dev/null
-    wrk_json profile "http://127.0.0.1:$GW_PORT$PREDICT" "$SAT_CONNS" 10 > /dev/null
+    wrk_json profile "http://127.0.0.1:$GW_PORT$PREDICT" "$SAT_CONNS" "$PROFILE_SECS" > /dev/null
     jcmd "$GW_PID" JFR.stop name=bench > /dev/null
     jfr print --stack-depth 96 --events jdk.ExecutionSample "$WORK/gateway-saturation.jfr" \
       | "$PY" "$BENCH/scripts/jfr_summary.py" 25 > "$OUT/gateway-profile.txt"
@@ -219,13 +224,12 @@ if want sse; then
     # HTTP/2 (h2c) to the upstream: 10k concurrent upstream calls multiplex on a few sockets instead of
     # 10k, which would not fit the gateway's file-descriptor limit (hard limit here: $HARD).
     start_gateway "$SLOW_PORT" "sse-$n" -Dquarkus.rest-client.http2=true -Dimagen.jobs.max-jobs=50000
-    log "  $n streams (after a JIT warm-up: ${SSE_WARM} streams the upstream answers at once)"
-    "${DRIVER[@]}" sse --url "http://127.0.0.1:$GW_PORT/v1/generations" --streams "$SSE_WARM" --open-rate 1000 \
-      --body '{"prompt":"warmup {i}","sampleCount":1}' --max-seconds 60 > /dev/null
+    log "  $n streams (after a JIT warm-up of gateway and driver: ${SSE_WARM} streams the upstream answers at once)"
     before=$(upstream_calls "$SLOW_PORT")
     rss0=$(awk '/VmRSS/{print $2}' "/proc/$GW_PID/status")
     "${DRIVER[@]}" sse --url "http://127.0.0.1:$GW_PORT/v1/generations" --streams "$n" --open-rate 2000 \
-      --pid "$GW_PID" --max-seconds 90 \
+      --warmup-streams "$SSE_WARM" --warmup-body '{"prompt":"warmup {i}","sampleCount":1}' \
+      --pid "$GW_PID" --max-seconds 150 \
       | sed -e "s/^{/{\"idleRssMb\":$((rss0 / 1024)),\"upstreamCalls\":\$UPCALLS,\"upstreamSockets\":\$UPSOCK,/" > "$WORK/sse-$n.json"
     calls=$(( $(upstream_calls "$SLOW_PORT") - before ))
     sockets=$(ss -Htn state established "( dport = :$SLOW_PORT )" 2>/dev/null | wc -l)
@@ -248,12 +252,12 @@ if want dedup; then
   burst=$("${DRIVER[@]}" burst --url "http://127.0.0.1:$GW_PORT$PREDICT" --body "$SEEDED" --n "$DEDUP_N")
   calls=$(( $(upstream_calls "$SLOW_PORT") - before ))
   echo "{\"kind\":\"burst\",\"upstreamCalls\":$calls,${burst#\{}" > "$OUT/dedup.jsonl"
-  log "  cache hits at 2000 req/s (${HIT_SECS}s, after ${GW_WARM_SECS}s of JIT warm-up on hits) and the direct-nginx baseline"
-  wrk -t1 -c32 -d"${GW_WARM_SECS}s" -s "$(wrk_lua "$(echo "$SEEDED" | sed 's/{i}/0/')")" "http://127.0.0.1:$GW_PORT$PREDICT" > /dev/null
+  log "  cache hits at 2000 req/s (${HIT_SECS}s, after ${HIT_WARM_SECS}s of JIT warm-up on hits) and the direct-nginx baseline"
+  wrk -t1 -c32 -d"${HIT_WARM_SECS}s" -s "$(wrk_lua "$(echo "$SEEDED" | sed 's/{i}/0/')")" "http://127.0.0.1:$GW_PORT$PREDICT" > /dev/null
   "${DRIVER[@]}" rate --url "http://127.0.0.1:$GW_PORT$PREDICT" --body "$SEEDED" --rate 2000 \
-    --seconds "$HIT_SECS" --warmup-seconds 3 --conns 512 | sed -e 's/^{/{"kind":"cache-hit","target":"gateway-hit",/' >> "$OUT/dedup.jsonl"
+    --seconds "$HIT_SECS" --warmup-seconds 2 --conns "$RATE_CONNS" | sed -e 's/^{/{"kind":"cache-hit","target":"gateway-hit",/' >> "$OUT/dedup.jsonl"
   "${DRIVER[@]}" rate --url "http://127.0.0.1:$UP_PORT$PREDICT" --body "$SEEDED" --rate 2000 \
-    --seconds "$HIT_SECS" --warmup-seconds 1 --conns 512 | sed -e 's/^{/{"kind":"cache-hit","target":"direct",/' >> "$OUT/dedup.jsonl"
+    --seconds "$HIT_SECS" --warmup-seconds 2 --conns "$RATE_CONNS" | sed -e 's/^{/{"kind":"cache-hit","target":"direct",/' >> "$OUT/dedup.jsonl"
   echo "{\"kind\":\"burst-total\",\"upstreamCallsAfterHits\":$(( $(upstream_calls "$SLOW_PORT") - before ))}" >> "$OUT/dedup.jsonl"
   stop_gateway
   stop_pid "$SLOW_PID"
@@ -261,7 +265,9 @@ if want dedup; then
   log "  memory per cached image: $MEM_IMAGES distinct seeded results of 64 KiB random images"
   start_slow_upstream 0 65536 "$IMG_PORT"
   start_gateway "$IMG_PORT" memory
-  heap_used() { jcmd "$GW_PID" GC.run > /dev/null; sleep 0.5; jcmd "$GW_PID" GC.heap_info | awk '/garbage-first heap/{for(i=1;i<=NF;i++) if($i=="used") {v=$(i+1); sub(/K,?/,"",v); print v}}'; }
+  # live heap after a full GC, in KB: the "used" of every generation (serial) or of the G1 heap
+  heap_used() { jcmd "$GW_PID" GC.run > /dev/null; sleep 0.5; jcmd "$GW_PID" GC.heap_info \
+    | awk '/generation|heap/ && !/Metaspace|class space/ {for(i=1;i<=NF;i++) if($i=="used") {v=$(i+1); sub(/K,?/,"",v); s+=v}} END {print s+0}'; }
   # one seeded request of each kind first, so classes and pools exist before the baseline
   "${DRIVER[@]}" rate --url "http://127.0.0.1:$GW_PORT$PREDICT" \
     --body '{"instances":[{"prompt":"warm {i}"}],"parameters":{"sampleCount":1,"seed":7,"addWatermark":false}}' \

@@ -37,10 +37,12 @@ import io.vertx.core.http.RequestOptions;
  *
  * <pre>
  *   upstream --port P [--delay-ms D] [--image-bytes N]     fake Vertex :predict (GET /count = calls so far;
- *                                                          prompts containing "warmup" get no delay)
- *   rate     --url U --body B --rate R --seconds S [--conns C] [--header K:V]   open-loop fixed rate
+ *                                                          prompts containing "warmup": no delay, not counted)
+ *   rate     --url U --body B --rate R[,R2...] --seconds S [--conns C] [--header K:V]   open-loop fixed
+ *                                                          rate(s), one JSON line per rate [--pid P: its CPU]
  *   burst    --url U --body B --n N                       N concurrent requests at once (dedup)
  *   sse      --url U --streams N --open-rate R [--pid P] [--max-seconds S]   concurrent SSE generations
+ *            [--warmup-streams W [--warmup-body B]]      W streams run to their end first, unmeasured
  *   startup  --url U --body B --max-seconds S -- cmd...   time from exec to first 200, then RSS
  * </pre>
  *
@@ -103,7 +105,10 @@ public class Bench {
                         return;
                     }
                     req.body().onComplete(b -> {
-                        calls.incrementAndGet();
+                        boolean warmup = b.succeeded() && b.result().toString().contains("warmup");
+                        if (!warmup) {
+                            calls.incrementAndGet();
+                        }
                         if (req.version() == HttpVersion.HTTP_2) {
                             h2.incrementAndGet();
                         }
@@ -117,7 +122,7 @@ public class Bench {
                         String out = answer;
                         Runnable send = () -> req.response().putHeader("content-type", "application/json").end(out);
                         // prompts containing "warmup" are answered at once (JIT warm-up before a measured hold)
-                        if (delay > 0 && !b.succeeded() || delay > 0 && !b.result().toString().contains("warmup")) {
+                        if (delay > 0 && !warmup) {
                             vertx.setTimer(delay, t -> send.run());
                         } else {
                             send.run();
@@ -189,16 +194,27 @@ public class Bench {
      * from that due time (so a stalled server cannot hide queueing: no coordinated omission).
      */
     static void rate(Map<String, List<String>> o) throws Exception {
+        Vertx vertx = clientVertx();
+        HttpClient client = client(vertx, Integer.parseInt(opt(o, "conns", "256")));
+        double warmup = Double.parseDouble(opt(o, "warmup-seconds", "0"));
+        // several rates (--rate 500,1000,2000) run one after the other on the same warm client, one JSON line each
+        for (String rate : opt(o, "rate", "500").split(",")) {
+            System.out.println(json(runRate(o, vertx, client, Double.parseDouble(rate.trim()), warmup)));
+            warmup = 0.5;
+        }
+        vertx.close();
+        System.exit(0);
+    }
+
+    static Map<String, Object> runRate(Map<String, List<String>> o, Vertx vertx, HttpClient client, double rate,
+            double warmup) throws Exception {
         Target t = Target.of(opt(o, "url", null));
         String template = opt(o, "body", "{}");
-        double rate = Double.parseDouble(opt(o, "rate", "500"));
         double seconds = Double.parseDouble(opt(o, "seconds", "10"));
-        double warmup = Double.parseDouble(opt(o, "warmup-seconds", "0"));
-        int conns = Integer.parseInt(opt(o, "conns", "256"));
         long total = (long) (rate * seconds);
         long warm = (long) (rate * warmup);
-        Vertx vertx = clientVertx();
-        HttpClient client = client(vertx, conns);
+        String pid = opt(o, "pid", null);
+        long cpu0 = pid == null ? 0 : cpuTicks(pid);
         long[] lat = new long[(int) total];
         AtomicInteger done = new AtomicInteger();
         AtomicInteger recorded = new AtomicInteger();
@@ -260,9 +276,11 @@ public class Bench {
         out.put("achievedRate", round(done.get() * 1e9 / elapsed));
         out.put("statuses", statuses);
         out.put("latency", percentiles(lat, recorded.get()));
-        System.out.println(json(out));
-        vertx.close();
-        System.exit(0);
+        if (pid != null) {
+            // CPU the process --pid used during this rate, warm-up included, in 1/100 s
+            out.put("pidCpuTicks", cpuTicks(pid) - cpu0);
+        }
+        return out;
     }
 
     // ------------------------------------------------------------------ burst (dedup)
@@ -379,6 +397,12 @@ public class Bench {
         Vertx vertx = clientVertx();
         HttpClient client = client(vertx, n);
         RequestOptions base = post(t, o).putHeader("accept", "text/event-stream");
+        int warmupStreams = Integer.parseInt(opt(o, "warmup-streams", "0"));
+        if (warmupStreams > 0) {
+            // the same code path in this process first, so neither the gateway nor this driver is measured cold
+            warmStreams(vertx, client, base, opt(o, "warmup-body", "{\"prompt\":\"warmup {i}\",\"sampleCount\":1}"),
+                    warmupStreams, openRate);
+        }
         Stream[] streams = new Stream[n];
         AtomicInteger ended = new AtomicInteger();
         AtomicInteger open = new AtomicInteger();
@@ -511,6 +535,41 @@ public class Bench {
         System.out.println(json(out));
         vertx.close();
         System.exit(0);
+    }
+
+    /** Opens {@code n} streams at {@code rate} per second and waits (at most 60 s) until every one ended. */
+    static void warmStreams(Vertx vertx, HttpClient client, RequestOptions base, String template, int n, double rate)
+            throws Exception {
+        AtomicInteger ended = new AtomicInteger();
+        CompletableFuture<Void> finished = new CompletableFuture<>();
+        long start = System.nanoTime();
+        int[] next = {0};
+        vertx.runOnContext(v -> vertx.setPeriodic(1, id -> {
+            long now = System.nanoTime();
+            while (next[0] < n && (long) (next[0] * 1e9 / rate) <= now - start) {
+                int i = next[0]++;
+                Stream s = new Stream();
+                client.request(new RequestOptions(base)).compose(req -> req.send(Buffer.buffer(body(template, i))))
+                        .onComplete(ar -> {
+                            if (ar.failed()) {
+                                end(s, ended, n, finished);
+                                return;
+                            }
+                            ar.result().handler(buf -> parse(s, buf.toString(StandardCharsets.UTF_8)));
+                            ar.result().exceptionHandler(e -> {
+                            });
+                            ar.result().endHandler(x -> end(s, ended, n, finished));
+                        });
+            }
+            if (next[0] >= n) {
+                vertx.cancelTimer(id);
+            }
+        }));
+        try {
+            finished.get(60, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            System.err.println("warm-up: " + ended.get() + " of " + n + " streams ended within 60 s");
+        }
     }
 
     static void end(Stream s, AtomicInteger ended, int n, CompletableFuture<Void> finished) {

@@ -151,8 +151,18 @@ if sse:
     if plt:
         fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.2))
         xs = [r["streams"] for r in sse]
-        a1.plot(xs, [r["peakRssMb"] for r in sse], "o-", color="#e6550d", label="peak RSS during hold")
-        a1.plot(xs, [r["idleRssMb"] for r in sse], "s--", color="#888", label="RSS before the streams")
+        # every sample while streams were opening: RSS against the streams open at that moment
+        for r in sse:
+            s = r["samples[ms,rssMb,cpuPct,open]"]
+            ramp = []
+            for p in s:
+                ramp.append((p[3], p[1]))
+                if p[3] >= r["streams"]:
+                    break
+            a1.plot([p[0] for p in ramp], [p[1] for p in ramp], ".", ms=4, alpha=.6,
+                    label=f"RSS while {r['streams']} streams open")
+        a1.plot(xs, [r["peakRssMb"] for r in sse], "o-", color="#e6550d", label="peak RSS of the run")
+        a1.plot(xs, [r["idleRssMb"] for r in sse], "s--", color="#888", label="RSS at start, before any stream")
         a1.axhline(400, color="red", lw=.8, ls=":", label="goal 400 MB")
         a1.set_xlabel("concurrent SSE streams"); a1.set_ylabel("gateway RSS MB"); a1.legend(); a1.grid(alpha=.3)
         a1.set_title("streams vs RSS")
@@ -161,7 +171,7 @@ if sse:
             a2.plot([p[0] / 1000 for p in s], [p[1] for p in s], label=f"{r['streams']} streams")
         a2.set_xlabel("seconds since first stream opened"); a2.set_ylabel("gateway RSS MB"); a2.grid(alpha=.3); a2.legend()
         a2.set_title("RSS over the run (10 s upstream hold)")
-        fig.suptitle(f"imagen-gateway open SSE streams ({machine.get('cores')} cores, -Xmx512m)")
+        fig.suptitle(f"imagen-gateway open SSE streams ({machine.get('cores')} cores, {machine.get('gatewayJavaOpts', '')})")
         fig.tight_layout(); fig.savefig(os.path.join(out, "sse-streams-rss.png"), dpi=110); plt.close(fig)
 
 # ---------------------------------------------------------------------------------------------- dedup
