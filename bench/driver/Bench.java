@@ -409,38 +409,30 @@ public class Bench {
         AtomicInteger maxOpen = new AtomicInteger();
         CompletableFuture<Void> finished = new CompletableFuture<>();
         long start = System.nanoTime();
-        int[] next = {0};
-        vertx.runOnContext(v -> vertx.setPeriodic(1, id -> {
-            long now = System.nanoTime();
-            while (next[0] < n && (long) (next[0] * 1e9 / openRate) <= now - start) {
-                int i = next[0]++;
-                Stream s = streams[i] = new Stream();
-                s.sentAt = System.nanoTime();
-                client.request(new RequestOptions(base)).compose(req -> req.send(Buffer.buffer(body(template, i))))
-                        .onComplete(ar -> {
-                            if (ar.failed()) {
-                                s.failure = ar.cause().getClass().getSimpleName() + ": " + ar.cause().getMessage();
-                                end(s, ended, n, finished);
-                                return;
-                            }
-                            var resp = ar.result();
-                            if (resp.statusCode() != 200) {
-                                s.failure = "status " + resp.statusCode();
-                            }
-                            maxOpen.accumulateAndGet(open.incrementAndGet(), Math::max);
-                            resp.handler(buf -> parse(s, buf.toString(StandardCharsets.UTF_8)));
-                            resp.exceptionHandler(e -> s.failure = e.getClass().getSimpleName() + ": " + e.getMessage());
-                            resp.endHandler(x -> {
-                                s.closedOk = true;
-                                open.decrementAndGet();
-                                end(s, ended, n, finished);
-                            });
+        openAtRate(vertx, n, openRate, start, i -> {
+            Stream s = streams[i] = new Stream();
+            s.sentAt = System.nanoTime();
+            client.request(new RequestOptions(base)).compose(req -> req.send(Buffer.buffer(body(template, i))))
+                    .onComplete(ar -> {
+                        if (ar.failed()) {
+                            s.failure = ar.cause().getClass().getSimpleName() + ": " + ar.cause().getMessage();
+                            end(s, ended, n, finished);
+                            return;
+                        }
+                        var resp = ar.result();
+                        if (resp.statusCode() != 200) {
+                            s.failure = "status " + resp.statusCode();
+                        }
+                        maxOpen.accumulateAndGet(open.incrementAndGet(), Math::max);
+                        resp.handler(buf -> parse(s, buf.toString(StandardCharsets.UTF_8)));
+                        resp.exceptionHandler(e -> s.failure = e.getClass().getSimpleName() + ": " + e.getMessage());
+                        resp.endHandler(x -> {
+                            s.closedOk = true;
+                            open.decrementAndGet();
+                            end(s, ended, n, finished);
                         });
-            }
-            if (next[0] >= n) {
-                vertx.cancelTimer(id);
-            }
-        }));
+                    });
+        });
         // sample the gateway while streams are open
         List<long[]> samples = new ArrayList<>();
         long lastCpu = pid == null ? 0 : cpuTicks(pid);
@@ -537,34 +529,39 @@ public class Bench {
         System.exit(0);
     }
 
-    /** Opens {@code n} streams at {@code rate} per second and waits (at most 60 s) until every one ended. */
-    static void warmStreams(Vertx vertx, HttpClient client, RequestOptions base, String template, int n, double rate)
-            throws Exception {
-        AtomicInteger ended = new AtomicInteger();
-        CompletableFuture<Void> finished = new CompletableFuture<>();
-        long start = System.nanoTime();
+    /** Calls {@code open} with 0..n-1, the i-th at {@code start + i / rate}, from a 1 ms timer on the event loop. */
+    static void openAtRate(Vertx vertx, int n, double rate, long start, java.util.function.IntConsumer open) {
         int[] next = {0};
         vertx.runOnContext(v -> vertx.setPeriodic(1, id -> {
             long now = System.nanoTime();
             while (next[0] < n && (long) (next[0] * 1e9 / rate) <= now - start) {
-                int i = next[0]++;
-                Stream s = new Stream();
-                client.request(new RequestOptions(base)).compose(req -> req.send(Buffer.buffer(body(template, i))))
-                        .onComplete(ar -> {
-                            if (ar.failed()) {
-                                end(s, ended, n, finished);
-                                return;
-                            }
-                            ar.result().handler(buf -> parse(s, buf.toString(StandardCharsets.UTF_8)));
-                            ar.result().exceptionHandler(e -> {
-                            });
-                            ar.result().endHandler(x -> end(s, ended, n, finished));
-                        });
+                open.accept(next[0]++);
             }
             if (next[0] >= n) {
                 vertx.cancelTimer(id);
             }
         }));
+    }
+
+    /** Opens {@code n} streams at {@code rate} per second and waits (at most 60 s) until every one ended. */
+    static void warmStreams(Vertx vertx, HttpClient client, RequestOptions base, String template, int n, double rate)
+            throws Exception {
+        AtomicInteger ended = new AtomicInteger();
+        CompletableFuture<Void> finished = new CompletableFuture<>();
+        openAtRate(vertx, n, rate, System.nanoTime(), i -> {
+            Stream s = new Stream();
+            client.request(new RequestOptions(base)).compose(req -> req.send(Buffer.buffer(body(template, i))))
+                    .onComplete(ar -> {
+                        if (ar.failed()) {
+                            end(s, ended, n, finished);
+                            return;
+                        }
+                        ar.result().handler(buf -> parse(s, buf.toString(StandardCharsets.UTF_8)));
+                        ar.result().exceptionHandler(e -> {
+                        });
+                        ar.result().endHandler(x -> end(s, ended, n, finished));
+                    });
+        });
         try {
             finished.get(60, TimeUnit.SECONDS);
         } catch (java.util.concurrent.TimeoutException e) {
