@@ -41,9 +41,9 @@ IMG_PORT=${IMG_PORT:-21084}    # Java upstream answering random images (memory p
 JAVA17=${JAVA17:-java}
 JAVA25=${JAVA25:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
 PY=${PY:-/usr/bin/python3}     # Debian's python3 has python3-matplotlib
-# The gateway's JVM as deploy/Dockerfile.jvm runs it on a 512 MiB Cloud Run instance: half the limit
-# as heap, the serial collector (what the JVM itself picks on one vCPU, and the smallest footprint),
-# two malloc arenas.
+# The gateway's memory settings as deploy/Dockerfile.jvm gives a 512 MiB Cloud Run instance: half the
+# limit as heap, the serial collector (what the JVM itself picks on one vCPU, and the smallest
+# footprint), two malloc arenas. (The image runs JDK 25 with an AOT cache; the startup phase measures it.)
 GW_JAVA_OPTS=${GW_JAVA_OPTS:--XX:+UseSerialGC -Xmx256m}
 export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}
 MODEL=imagen-4.0-fast-generate-001
