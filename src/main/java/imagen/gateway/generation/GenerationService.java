@@ -358,12 +358,7 @@ public class GenerationService {
 
     /** A coalesced job shows the leader's events as its own, from the attempts on. */
     private void mirror(Job leader, Job follower) {
-        leader.follow(1, event -> {
-            // the leader may log its own `accepted` (id 1) only after this view attached: never mirror it
-            if (event.id() > 1) {
-                appendCoalesced(follower, event.type(), event.data());
-            }
-        });
+        leader.follow(1, event -> appendCoalesced(follower, event.type(), event.data()));
     }
 
     /** A cache hit: the stored result's events, at once, with no upstream call. */
@@ -408,14 +403,12 @@ public class GenerationService {
                     v.close();
                 }
             });
-            view.set(follow(job, Long.MAX_VALUE, event -> {
+            // a finished job replays its terminal event at once
+            view.set(follow(job, 0, event -> {
                 if (event.terminal()) {
                     emitter.complete(job);
                 }
             }));
-            if (job.finished()) {
-                emitter.complete(job);
-            }
             if (finished.get()) {
                 Job.View v = view.getAndSet(null);
                 if (v != null) {

@@ -126,25 +126,30 @@ public final class Job {
     }
 
     /**
-     * Replays every event after {@code afterId} to the listener, then follows live events until the
-     * terminal one. Replay and registration happen atomically, so nothing is missed or doubled.
+     * Gives the listener every event after {@code afterId}: those logged so far, then live ones until
+     * the terminal one. Replay and registration happen atomically, so nothing is missed or doubled;
+     * an {@code afterId} beyond the log (a viewer that saw more elsewhere) skips live events up to it.
      */
     public View follow(long afterId, Consumer<JobEvent> listener) {
-        List<JobEvent> replay;
+        Consumer<JobEvent> after = event -> {
+            if (event.id() > afterId) {
+                listener.accept(event);
+            }
+        };
         synchronized (this) {
-            replay = events.subList((int) Math.min(Math.max(afterId, 0), events.size()), events.size())
-                    .stream().toList();
             if (status == Status.RUNNING) {
-                listeners.add(listener);
+                listeners.add(after);
                 views++;
                 touch();
             }
             // replayed under the lock, so a concurrent append cannot overtake the replay
-            replay.forEach(listener);
+            // (a copy: a listener may append to this job, and the lock is reentrant)
+            List.copyOf(events.subList((int) Math.min(Math.max(afterId, 0), events.size()), events.size()))
+                    .forEach(listener);
         }
         return () -> {
             synchronized (Job.this) {
-                if (listeners.remove(listener)) {
+                if (listeners.remove(after)) {
                     views--;
                     touch();
                 }
