@@ -18,6 +18,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import imagen.gateway.api.Problem;
 import imagen.gateway.config.GatewayConfig;
+import imagen.gateway.config.TaggedCounters;
 import imagen.gateway.dedup.ImageStore;
 import imagen.gateway.dedup.RedisBackend;
 import imagen.gateway.dedup.RequestKey;
@@ -27,7 +28,6 @@ import imagen.gateway.vertex.PredictResponse;
 import imagen.gateway.vertex.PredictResponse.Prediction;
 import imagen.gateway.vertex.UpstreamException;
 import imagen.gateway.vertex.VertexClient;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.core.Vertx;
@@ -74,7 +74,7 @@ public class GenerationService {
     Vertx vertx;
 
     @Inject
-    MeterRegistry metrics;
+    TaggedCounters counters;
 
     @Inject
     ResultCache results;
@@ -84,7 +84,6 @@ public class GenerationService {
 
     /** Deterministic generations being computed, by request key: the leaders others coalesce onto. */
     private final ConcurrentHashMap<String, Job> inFlight = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, io.micrometer.core.instrument.Counter> counters = new ConcurrentHashMap<>();
 
     /**
      * Starts a generation and returns its job at once; the work goes on in the background.
@@ -273,7 +272,7 @@ public class GenerationService {
     }
 
     private void accept(Job job, String cache) {
-        counter("imagen.cache.requests", "result", cache).increment();
+        counters.get("imagen.cache.requests", "result", cache).increment();
         ImagenRequest request = job.request();
         job.append(JobEvent.ACCEPTED, mapper.createObjectNode()
                 .put("id", job.id())
@@ -567,13 +566,7 @@ public class GenerationService {
             vertx.cancelTimer(orphanTimer);
         }
         jobs.finished(job);
-        counter("imagen.jobs.finished", "outcome", outcome).increment();
-    }
-
-    /** A counter with one tag, looked up once: registry lookups build an id per call. */
-    private io.micrometer.core.instrument.Counter counter(String name, String tag, String value) {
-        return counters.computeIfAbsent(name + '\u0000' + value,
-                k -> metrics.counter(name, List.of(io.micrometer.core.instrument.Tag.of(tag, value))));
+        counters.get("imagen.jobs.finished", "outcome", outcome).increment();
     }
 
     private static long elapsedMs(long startNanos) {

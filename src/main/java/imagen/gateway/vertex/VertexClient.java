@@ -18,6 +18,7 @@ import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenExce
 import org.jboss.logging.Logger;
 
 import imagen.gateway.config.GatewayConfig;
+import imagen.gateway.config.TaggedCounters;
 import imagen.gateway.generation.ImagenRequest;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -66,8 +67,10 @@ public class VertexClient {
     @Inject
     MeterRegistry metrics;
 
+    @Inject
+    TaggedCounters counters;
+
     private final Map<String, Breaker> breakers = new ConcurrentHashMap<>();
-    private final Map<String, io.micrometer.core.instrument.Counter> attemptCounters = new ConcurrentHashMap<>();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger waiting = new AtomicInteger();
     private volatile TypedGuard<Uni<PredictResponse>> bulkhead;
@@ -132,7 +135,7 @@ public class VertexClient {
                         return Uni.createFrom().failure(error);
                     }
                     Duration delay = backoff(attempt, error);
-                    metrics.counter("imagen.upstream.retries", Tags.of("reason", error.vertexStatus())).increment();
+                    counters.get("imagen.upstream.retries", "reason", error.vertexStatus()).increment();
                     LOG.infof("attempt %d in %s failed with %d %s; retrying in %d ms", attempt, location,
                             error.httpStatus(), error.vertexStatus(), delay.toMillis());
                     listener.onRetry(attempt, error, delay.toMillis());
@@ -209,9 +212,7 @@ public class VertexClient {
     }
 
     private void count(String location, String outcome) {
-        attemptCounters.computeIfAbsent(location + '\u0000' + outcome,
-                k -> metrics.counter("imagen.upstream.attempts", Tags.of("location", location, "outcome", outcome)))
-                .increment();
+        counters.get("imagen.upstream.attempts", "location", location, "outcome", outcome).increment();
     }
 
     private TypedGuard<Uni<PredictResponse>> bulkhead() {
