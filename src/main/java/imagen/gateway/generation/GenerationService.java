@@ -311,7 +311,7 @@ public class GenerationService {
                                 complete(job, key, response, attempts.get(), elapsedMs(upstreamStart), share);
                                 release(key, job);
                             };
-                            if (share || imageBytes(response) > INLINE_COMPLETION_BYTES) {
+                            if (completesOnWorker(response, share)) {
                                 Infrastructure.getDefaultWorkerPool().execute(completion);
                             } else {
                                 completion.run();
@@ -329,12 +329,15 @@ public class GenerationService {
      * so an event loop is never held. A small answer without Redis completes where it arrived,
      * sparing a thread hop per request.
      */
-    private static long imageBytes(PredictResponse response) {
+    private static boolean completesOnWorker(PredictResponse response, boolean share) {
+        if (share) {
+            return true;
+        }
         long bytes = 0;
         for (Prediction prediction : response.predictionsOrEmpty()) {
             bytes += prediction.bytesBase64Encoded() == null ? 0 : prediction.bytesBase64Encoded().length;
         }
-        return bytes;
+        return bytes > INLINE_COMPLETION_BYTES;
     }
 
     private void release(String key, Job job) {
