@@ -7,7 +7,6 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.awt.Color;
-import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,36 +18,27 @@ import java.util.concurrent.Executors;
 
 import org.junit.jupiter.api.Test;
 
-import com.github.tomakehurst.wiremock.WireMockServer;
 
 import imagen.gateway.support.SseClient;
 import imagen.gateway.support.SseClient.Event;
 import imagen.gateway.support.TestImages;
 import imagen.gateway.support.VertexStubs;
 import imagen.gateway.support.WireMockVertex;
-import imagen.gateway.support.WireMockVertex.InjectWireMock;
 import imagen.gateway.support.WireMockVertexProfile;
-import io.quarkus.test.common.http.TestHTTPResource;
+import imagen.gateway.support.WireMockVertexTest;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 
 /** A hundred identical seeded requests reach Vertex (WireMock) once; the next one is a hit. */
 @QuarkusTest
 @TestProfile(WireMockVertexProfile.class)
-class CoalescingAgainstVertexTest {
+class CoalescingAgainstVertexTest extends WireMockVertexTest {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
-
-    @InjectWireMock
-    WireMockServer vertex;
-
-    @TestHTTPResource("/")
-    URI base;
 
     @Test
     void aHundredConcurrentIdenticalSeededRequestsMakeOneVertexCall() {
         String path = WireMockVertex.predictPath("imagen-4.0-fast-generate-001");
-        vertex.resetAll();
         vertex.stubFor(post(urlEqualTo(path)).willReturn(aResponse().withStatus(200)
                 .withHeader("Content-Type", "application/json")
                 .withBody(VertexStubs.images(TestImages.png(8, 6, Color.GREEN), "image/png", 1))

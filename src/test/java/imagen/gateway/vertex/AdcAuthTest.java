@@ -11,7 +11,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.awt.Color;
-import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -26,7 +25,6 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 
 import imagen.gateway.support.FakeCredentials;
@@ -36,8 +34,7 @@ import imagen.gateway.support.SseClient.Event;
 import imagen.gateway.support.TestImages;
 import imagen.gateway.support.VertexStubs;
 import imagen.gateway.support.WireMockVertex;
-import imagen.gateway.support.WireMockVertex.InjectWireMock;
-import io.quarkus.test.common.http.TestHTTPResource;
+import imagen.gateway.support.WireMockVertexTest;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -49,7 +46,7 @@ import io.restassured.http.ContentType;
  */
 @QuarkusTest
 @TestProfile(AdcAuthTest.Adc.class)
-class AdcAuthTest {
+class AdcAuthTest extends WireMockVertexTest {
 
     /** Tokens are refreshed this long before they expire. */
     private static final Duration MARGIN = Duration.ofSeconds(60);
@@ -77,18 +74,11 @@ class AdcAuthTest {
         }
     }
 
-    @InjectWireMock
-    WireMockServer vertex;
-
     @Inject
     FakeCredentials credentials;
 
-    @TestHTTPResource("/")
-    URI base;
-
     @BeforeEach
     void startWithAnExpiredToken() {
-        vertex.resetAll();
         vertex.stubFor(post(urlEqualTo(WireMockVertex.predictPath(MODEL)))
                 .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/json")
                         .withBody(VertexStubs.images(PNG, "image/png", 1))));

@@ -13,16 +13,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.awt.Color;
-import java.net.URI;
 import java.util.List;
 import java.util.UUID;
 
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import com.google.genai.Client;
 import com.google.genai.errors.ApiException;
@@ -31,31 +28,19 @@ import com.google.genai.types.GeneratedImage;
 import imagen.gateway.support.TestImages;
 import imagen.gateway.support.VertexStubs;
 import imagen.gateway.support.WireMockVertex;
-import imagen.gateway.support.WireMockVertex.InjectWireMock;
 import imagen.gateway.support.WireMockVertexProfile;
-import io.quarkus.test.common.http.TestHTTPResource;
+import imagen.gateway.support.WireMockVertexTest;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 
 /** Google's official Gen AI SDK (Java, Vertex mode) → gateway → Vertex AI played by WireMock. */
 @QuarkusTest
 @TestProfile(WireMockVertexProfile.class)
-class GoogleGenAiSdkVertexTest {
+class GoogleGenAiSdkVertexTest extends WireMockVertexTest {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final String MODEL = "imagen-4.0-generate-001";
     private static final byte[] JPEG = TestImages.jpeg(1408, 768, Color.CYAN);
-
-    @InjectWireMock
-    WireMockServer vertex;
-
-    @TestHTTPResource("/")
-    URI base;
-
-    @BeforeEach
-    void resetVertex() {
-        vertex.resetAll();
-    }
 
     @Test
     void officialSdkRequestReachesVertexCanonicallyAndItsAnswerReachesTheSdk() {

@@ -14,7 +14,6 @@ import java.awt.Color;
 import java.util.Base64;
 import java.util.UUID;
 
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -23,13 +22,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.github.tomakehurst.wiremock.WireMockServer;
 
 import imagen.gateway.support.TestImages;
 import imagen.gateway.support.VertexStubs;
 import imagen.gateway.support.WireMockVertex;
-import imagen.gateway.support.WireMockVertex.InjectWireMock;
 import imagen.gateway.support.WireMockVertexProfile;
+import imagen.gateway.support.WireMockVertexTest;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
@@ -37,19 +35,11 @@ import io.restassured.http.ContentType;
 /** The gateway's own Vertex-compatible {@code :predict}, in front of a Vertex AI played by WireMock. */
 @QuarkusTest
 @TestProfile(WireMockVertexProfile.class)
-class VertexCompatEndpointTest {
+class VertexCompatEndpointTest extends WireMockVertexTest {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final String MODEL = "imagen-4.0-generate-001";
     private static final byte[] PNG = TestImages.png(4, 4, Color.GREEN);
-
-    @InjectWireMock
-    WireMockServer vertex;
-
-    @BeforeEach
-    void resetVertex() {
-        vertex.resetAll();
-    }
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {

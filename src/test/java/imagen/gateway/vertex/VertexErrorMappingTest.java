@@ -8,27 +8,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
-import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.github.tomakehurst.wiremock.WireMockServer;
 
 import imagen.gateway.support.SseClient;
 import imagen.gateway.support.SseClient.Event;
 import imagen.gateway.support.VertexStubs;
 import imagen.gateway.support.WireMockVertex;
-import imagen.gateway.support.WireMockVertex.InjectWireMock;
 import imagen.gateway.support.WireMockVertexProfile;
-import io.quarkus.test.common.http.TestHTTPResource;
+import imagen.gateway.support.WireMockVertexTest;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
@@ -36,22 +32,11 @@ import io.restassured.http.ContentType;
 /** Vertex AI's error answers, and broken ones, as the gateway's callers see them. */
 @QuarkusTest
 @TestProfile(WireMockVertexProfile.class)
-class VertexErrorMappingTest {
+class VertexErrorMappingTest extends WireMockVertexTest {
 
     private static final Duration WAIT = Duration.ofSeconds(20);
     private static final String MODEL = "imagen-4.0-fast-generate-001";
     private static final String COMPAT = "/v1/projects/p/locations/us-central1/publishers/google/models/" + MODEL + ":predict";
-
-    @InjectWireMock
-    WireMockServer vertex;
-
-    @TestHTTPResource("/")
-    URI base;
-
-    @BeforeEach
-    void resetVertex() {
-        vertex.resetAll();
-    }
 
     @ParameterizedTest(name = "Vertex {0} {1} -> error event {3}, retryable {4}")
     @CsvSource(nullValues = "none", value = {

@@ -12,49 +12,34 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.awt.Color;
-import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.github.tomakehurst.wiremock.WireMockServer;
 
 import imagen.gateway.support.SseClient;
 import imagen.gateway.support.SseClient.Event;
 import imagen.gateway.support.TestImages;
 import imagen.gateway.support.VertexStubs;
 import imagen.gateway.support.WireMockVertex;
-import imagen.gateway.support.WireMockVertex.InjectWireMock;
 import imagen.gateway.support.WireMockVertexProfile;
-import io.quarkus.test.common.http.TestHTTPResource;
+import imagen.gateway.support.WireMockVertexTest;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 
 /** The gateway's calls to Vertex AI (a WireMock) and how Vertex's answers become SSE events. */
 @QuarkusTest
 @TestProfile(WireMockVertexProfile.class)
-class VertexUpstreamTest {
+class VertexUpstreamTest extends WireMockVertexTest {
 
     private static final Duration WAIT = Duration.ofSeconds(20);
     private static final byte[] PNG = TestImages.png(8, 6, Color.ORANGE);
     private static final byte[] JPEG = TestImages.jpeg(16, 9, Color.BLUE);
-
-    @InjectWireMock
-    WireMockServer vertex;
-
-    @TestHTTPResource("/")
-    URI base;
-
-    @BeforeEach
-    void resetVertex() {
-        vertex.resetAll();
-    }
 
     @Test
     void sendsEveryParameterCanonicallySpelledToTheExactPredictPath() {
