@@ -14,6 +14,7 @@ import jakarta.ws.rs.core.Response;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 import imagen.gateway.config.GatewayConfig;
+import imagen.gateway.request.Problem;
 
 /**
  * Client authentication with {@code imagen.api-keys}: when set, every {@code /v1} call must carry

@@ -1,11 +1,9 @@
 package imagen.gateway.api;
 
 import java.net.URI;
-import java.util.List;
 import java.util.Map;
 
 import jakarta.inject.Inject;
-import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -29,14 +27,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import imagen.gateway.config.GatewayConfig;
-import imagen.gateway.generation.GenerationRequest;
+import imagen.gateway.dedup.Outcome;
 import imagen.gateway.generation.GenerationService;
-import imagen.gateway.generation.ImagenRequest;
 import imagen.gateway.generation.Job;
-import imagen.gateway.generation.JobEvent;
 import imagen.gateway.generation.JobRegistry;
-import imagen.gateway.simulator.SimulatorResource;
+import imagen.gateway.request.CallOptions;
+import imagen.gateway.request.GenerationRequest;
+import imagen.gateway.request.Problem;
+import imagen.gateway.upstream.GenerationResult;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerResponse;
@@ -61,7 +59,7 @@ public class GenerationResource {
     EventStreams streams;
 
     @Inject
-    GatewayConfig config;
+    RequestValidation validation;
 
     @Inject
     ObjectMapper mapper;
@@ -70,11 +68,11 @@ public class GenerationResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces({MediaType.APPLICATION_JSON, Problem.MEDIA_TYPE})
     @Operation(summary = "Start a generation", description = "202 with the job's id and its events URL")
-    public Uni<Response> create(@Valid @NotNull GenerationRequest body,
-            @HeaderParam(SimulatorResource.FAULT_HEADER) String simulatorFault) {
-        Job submitted = service.submit(ImagenRequest.of(body, config.defaultModel(), Map.of()), simulatorFault);
-        return service.accepted(submitted).map(job -> {
-            String cache = cacheStatus(job);
+    public Uni<Response> create(@NotNull GenerationRequest body,
+            @HeaderParam(CallOptions.FAULT_HEADER) String simulatorFault) {
+        Job submitted = service.submit(validation.canonical(body, CallOptions.fault(simulatorFault)));
+        return submitted.whenAccepted().map(job -> {
+            String cache = job.cache();
             Map<String, Object> entity = Map.of("id", job.id(), "events", location(job) + EVENTS,
                     "status", job.status().name().toLowerCase(), "cache", cache);
             return Response.accepted(entity).location(URI.create(location(job))).header("X-Cache", cache).build();
@@ -85,10 +83,10 @@ public class GenerationResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @Operation(summary = "Start a generation and stream its events in the response")
-    public Multi<OutboundSseEvent> createAndStream(@Valid @NotNull GenerationRequest body,
-            @HeaderParam(SimulatorResource.FAULT_HEADER) String simulatorFault,
+    public Multi<OutboundSseEvent> createAndStream(@NotNull GenerationRequest body,
+            @HeaderParam(CallOptions.FAULT_HEADER) String simulatorFault,
             @QueryParam("inline") boolean inline, @Context Sse sse, @Context HttpServerResponse response) {
-        Job job = service.submit(ImagenRequest.of(body, config.defaultModel(), Map.of()), simulatorFault);
+        Job job = service.submit(validation.canonical(body, CallOptions.fault(simulatorFault)));
         return sseResponse(job, 0, inline, sse, response);
     }
 
@@ -120,13 +118,17 @@ public class GenerationResource {
         return find(id).map(this::statusOf);
     }
 
+    /** Read from the job's outcome, never from its events. */
     private ObjectNode statusOf(Job job) {
         job.touch();
         ObjectNode node = mapper.createObjectNode();
         node.put("id", job.id());
         node.put("status", job.status().name().toLowerCase());
-        node.put("model", job.request().model());
-        node.put("sampleCount", job.request().sampleCount());
+        node.put("model", job.info().model());
+        if (job.info().servedBy() != null) {
+            node.put("servedBy", job.info().servedBy());
+        }
+        node.put("sampleCount", job.info().sampleCount());
         node.put("deterministic", job.deterministic());
         node.put("cache", cacheStatus(job));
         node.put("events", location(job) + EVENTS);
@@ -136,24 +138,34 @@ public class GenerationResource {
         }
         ArrayNode images = node.putArray("images");
         ArrayNode filtered = node.putArray("filtered");
-        for (JobEvent event : job.events()) {
-            switch (event.type()) {
-                case JobEvent.IMAGE -> images.add(event.data());
-                case JobEvent.FILTERED -> filtered.add(event.data());
-                case JobEvent.DONE -> node.set("result", event.data());
-                case JobEvent.ERROR -> node.set("error", event.data());
-                default -> {
+        Outcome outcome = job.outcome();
+        if (outcome != null && outcome.succeeded()) {
+            GenerationResult result = outcome.result();
+            for (GenerationResult.Image image : result.images()) {
+                ObjectNode view = mapper.valueToTree(image);
+                if (image.sha256() != null) {
+                    view.put("url", "/v1/images/" + image.sha256());
                 }
+                images.add(view);
             }
+            result.filtered().forEach(f -> filtered.add(mapper.valueToTree(f)));
+            ObjectNode summary = node.putObject("result").put("images", result.images().size())
+                    .put("filtered", Math.max(result.filtered().size(), job.info().sampleCount() - result.images().size()))
+                    .put("cache", outcome.cache()).put("attempts", result.attempts()).put("upstreamMs", result.upstreamMs());
+            if (result.usage() != null) {
+                summary.set("usage", result.usage());
+            }
+        } else if (outcome != null) {
+            node.set("error", mapper.valueToTree(outcome.problem()));
         }
         return node;
     }
 
     /** Headers go on the Vert.x response directly: for SSE, Quarkus REST ignores RestMulti's headers. */
     private Multi<OutboundSseEvent> sseResponse(Job job, long after, boolean inline, Sse sse, HttpServerResponse response) {
-        if (!job.events().isEmpty()) {
+        if (job.cache() != null) {
             // known at once unless Redis is still being asked; the accepted event always says it
-            response.putHeader("X-Cache", cacheStatus(job));
+            response.putHeader("X-Cache", job.cache());
         }
         response.putHeader("Cache-Control", "no-cache")
                 .putHeader("X-Accel-Buffering", "no")
@@ -167,8 +179,7 @@ public class GenerationResource {
     }
 
     private static String cacheStatus(Job job) {
-        List<JobEvent> events = job.events();
-        return events.isEmpty() ? "miss" : events.get(0).data().path("cache").asText("miss");
+        return job.cache() == null ? "miss" : job.cache();
     }
 
     private static String location(Job job) {

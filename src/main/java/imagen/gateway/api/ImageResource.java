@@ -15,8 +15,8 @@ import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
-import imagen.gateway.dedup.ImageStore;
-import imagen.gateway.dedup.SharedImages;
+import imagen.gateway.cluster.ImageStore;
+import imagen.gateway.cluster.SharedImages;
 import io.smallrye.mutiny.Uni;
 
 /** Generated images by content hash: immutable, so cacheable forever by browsers and CDNs. */

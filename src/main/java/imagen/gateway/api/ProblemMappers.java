@@ -26,7 +26,9 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 
 import imagen.gateway.generation.JobRegistry.TooManyJobsException;
-import imagen.gateway.vertex.UpstreamException;
+import imagen.gateway.request.InvalidRequestException;
+import imagen.gateway.request.Problem;
+import imagen.gateway.upstream.UpstreamException;
 
 /**
  * Every error the HTTP surface answers, as {@code application/problem+json} (RFC 9457). Client
@@ -45,29 +47,29 @@ public class ProblemMappers {
         }
         errors.sort(Comparator.comparing(Problem.FieldError::field).thenComparing(Problem.FieldError::message));
         String detail = errors.stream().map(err -> err.field() + " " + err.message()).collect(Collectors.joining("; "));
-        return Problem.invalid(detail, errors, path(uri)).toResponse();
+        return Problems.response(Problem.invalid(detail, errors, path(uri)));
     }
 
     @ServerExceptionMapper
     public Response unknownField(UnrecognizedPropertyException e, UriInfo uri) {
         String field = jsonPath(e);
-        return Problem.invalid("unknown field '" + field + "'",
-                List.of(new Problem.FieldError(field, "is not a known field")), path(uri)).toResponse();
+        return Problems.response(Problem.invalid("unknown field '" + field + "'",
+                List.of(new Problem.FieldError(field, "is not a known field")), path(uri)));
     }
 
     @ServerExceptionMapper
     public Response wrongType(MismatchedInputException e, UriInfo uri) {
         String field = jsonPath(e);
         if (field.isEmpty() && e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Trailing token")) {
-            return Problem.invalid("trailing content after the JSON object", List.of(), path(uri)).toResponse();
+            return Problems.response(Problem.invalid("trailing content after the JSON object", List.of(), path(uri)));
         }
         if (field.isEmpty()) {
-            return Problem.invalid("the body must be a JSON object", List.of(), path(uri)).toResponse();
+            return Problems.response(Problem.invalid("the body must be a JSON object", List.of(), path(uri)));
         }
         String expected = e.getTargetType() == null ? "a different type" : typeName(e.getTargetType());
         String got = e instanceof InvalidFormatException ife ? " (got " + ife.getValue() + ")" : "";
-        return Problem.invalid(field + " must be " + expected + got,
-                List.of(new Problem.FieldError(field, "must be " + expected)), path(uri)).toResponse();
+        return Problems.response(Problem.invalid(field + " must be " + expected + got,
+                List.of(new Problem.FieldError(field, "must be " + expected)), path(uri)));
     }
 
     @ServerExceptionMapper
@@ -78,19 +80,19 @@ public class ProblemMappers {
     /** Bad syntax, invalid UTF-8, a number too large for its field (named when known). */
     private static Response unparsable(StreamReadException e, String knownField, UriInfo uri) {
         if (e instanceof InputCoercionException && !knownField.isEmpty()) {
-            return Problem.invalid(knownField + " is out of range: " + e.getOriginalMessage(),
-                    List.of(new Problem.FieldError(knownField, "is out of range")), path(uri)).toResponse();
+            return Problems.response(Problem.invalid(knownField + " is out of range: " + e.getOriginalMessage(),
+                    List.of(new Problem.FieldError(knownField, "is out of range")), path(uri)));
         }
         String where = e.getLocation() == null ? ""
                 : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
-        return Problem.invalid("malformed JSON" + where + ": " + e.getOriginalMessage(), List.of(), path(uri))
-                .toResponse();
+        return Problems.response(Problem.invalid("malformed JSON" + where + ": " + e.getOriginalMessage(), List.of(),
+                path(uri)));
     }
 
     @ServerExceptionMapper
     public Response unreadable(JsonProcessingException e, UriInfo uri) {
-        return Problem.invalid("the body is not valid JSON for this endpoint: " + e.getOriginalMessage(), List.of(),
-                path(uri)).toResponse();
+        return Problems.response(Problem.invalid("the body is not valid JSON for this endpoint: "
+                + e.getOriginalMessage(), List.of(), path(uri)));
     }
 
     @ServerExceptionMapper
@@ -99,13 +101,18 @@ public class ProblemMappers {
     }
 
     @ServerExceptionMapper
+    public Response invalidRequest(InvalidRequestException e, UriInfo uri) {
+        return Problems.response(Problem.invalid(e.getMessage(), e.errors(), path(uri)));
+    }
+
+    @ServerExceptionMapper
     public Response upstream(UpstreamException e, UriInfo uri) {
-        return Problem.upstream(e, path(uri)).toResponse();
+        return Problems.response(e.toProblem(path(uri)));
     }
 
     @ServerExceptionMapper
     public Response tooManyJobs(TooManyJobsException e, UriInfo uri) {
-        return Problem.unavailable("too-many-jobs", 429, e.getMessage(), path(uri), 1000).toResponse();
+        return Problems.response(Problem.unavailable("too-many-jobs", 429, e.getMessage(), path(uri), 1000));
     }
 
     @ServerExceptionMapper
@@ -144,7 +151,7 @@ public class ProblemMappers {
     @ServerExceptionMapper(priority = 10_000)
     public Response unexpected(Throwable e, UriInfo uri) {
         LOG.error("unexpected failure", e);
-        return Problem.of("internal", 500, "the gateway failed to handle this request", path(uri)).toResponse();
+        return Problems.response(Problem.of("internal", 500, "the gateway failed to handle this request", path(uri)));
     }
 
     private static String slug(int status) {

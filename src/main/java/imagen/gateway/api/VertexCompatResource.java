@@ -9,8 +9,6 @@ import java.util.Map;
 import java.util.Set;
 
 import jakarta.inject.Inject;
-import jakarta.validation.ConstraintViolation;
-import jakarta.validation.Validator;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
@@ -29,16 +27,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import imagen.gateway.config.GatewayConfig;
-import imagen.gateway.dedup.SharedImages;
-import imagen.gateway.generation.GenerationRequest;
+import imagen.gateway.cluster.SharedImages;
+import imagen.gateway.dedup.Outcome;
 import imagen.gateway.generation.GenerationService;
-import imagen.gateway.generation.ImagenRequest;
 import imagen.gateway.generation.Job;
-import imagen.gateway.generation.JobEvent;
-import imagen.gateway.simulator.SimulatorResource;
-import imagen.gateway.vertex.PredictResponse;
-import imagen.gateway.vertex.PredictResponse.Prediction;
+import imagen.gateway.request.CallOptions;
+import imagen.gateway.request.CanonicalRequest;
+import imagen.gateway.request.GenerationRequest;
+import imagen.gateway.request.Problem;
+import imagen.gateway.upstream.GenerationResult;
+import imagen.gateway.upstream.PredictResponse;
+import imagen.gateway.upstream.PredictResponse.Prediction;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -73,13 +72,10 @@ public class VertexCompatResource {
     SharedImages images;
 
     @Inject
-    GatewayConfig config;
+    RequestValidation validation;
 
     @Inject
     ObjectMapper mapper;
-
-    @Inject
-    Validator validator;
 
     @POST
     @Path("{version: v1|v1beta1}/projects/{project}/locations/{location}/publishers/google/models/{model}:predict")
@@ -87,7 +83,7 @@ public class VertexCompatResource {
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Vertex AI Imagen :predict (v1, and v1beta1 as the google-genai SDKs call it)")
     public Uni<Response> predictInProject(@PathParam("model") String model,
-            @HeaderParam(SimulatorResource.FAULT_HEADER) String fault, JsonNode body) {
+            @HeaderParam(CallOptions.FAULT_HEADER) String fault, JsonNode body) {
         return predict(model, fault, body);
     }
 
@@ -97,59 +93,63 @@ public class VertexCompatResource {
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Vertex AI Imagen :predict, API-key (express) mode: no project or location")
     public Uni<Response> predictExpress(@PathParam("model") String model,
-            @HeaderParam(SimulatorResource.FAULT_HEADER) String fault, JsonNode body) {
+            @HeaderParam(CallOptions.FAULT_HEADER) String fault, JsonNode body) {
         return predict(model, fault, body);
     }
 
     private Uni<Response> predict(String model, String fault, JsonNode body) {
-        ImagenRequest request = parse(model, body);
-        return service.whenFinished(service.submit(request, fault)).chain(this::answer);
+        CanonicalRequest request = parse(model, body, CallOptions.fault(fault));
+        return service.submit(request).whenFinished().chain(this::answer);
     }
 
+    /** Vertex's answer, rendered from the job's outcome: images in order, their bytes from the shared store. */
     private Uni<Response> answer(Job job) {
-        List<JobEvent> events = job.events();
-        JobEvent last = events.get(events.size() - 1);
-        String cache = events.get(0).data().path("cache").asText("miss");
-        if (JobEvent.ERROR.equals(last.type())) {
-            return Uni.createFrom().item(VertexErrorBodies.response(last.data(), cache));
+        Outcome outcome = job.outcome();
+        String cache = job.cache() == null ? "miss" : job.cache();
+        if (!outcome.succeeded()) {
+            return Uni.createFrom().item(VertexErrorBodies.response(outcome.problem(), cache));
         }
-        List<String> digests = events.stream().filter(e -> JobEvent.IMAGE.equals(e.type()) && e.data().hasNonNull("sha256"))
-                .map(e -> e.data().get("sha256").asText()).distinct().toList();
+        GenerationResult result = outcome.result();
+        List<String> digests = result.images().stream().map(GenerationResult.Image::sha256).filter(d -> d != null)
+                .distinct().toList();
         return images.getAll(digests).map(found -> {
             if (found.size() < digests.size()) {
                 LOG.warnf("job %s: an image left the store before it was answered", job.id());
-                return Problem.unavailable("image-evicted", 503,
+                return Problems.response(Problem.unavailable("image-evicted", 503,
                         "a generated image left the image store before it could be returned; retry",
-                        "/v1/generations/" + job.id(), 1000).toResponse();
+                        "/v1/generations/" + job.id(), 1000));
             }
-            return predictResponse(job, events, found, cache);
+            return predictResponse(job, result, found, cache);
         });
     }
 
-    private Response predictResponse(Job job, List<JobEvent> events, java.util.Map<String, byte[]> found, String cache) {
+    private Response predictResponse(Job job, GenerationResult result, Map<String, byte[]> found, String cache) {
         List<Prediction> predictions = new ArrayList<>();
-        for (JobEvent event : events) {
-            ObjectNode data = event.data();
-            if (JobEvent.IMAGE.equals(event.type())) {
-                byte[] bytes = data.hasNonNull("sha256") ? found.get(data.get("sha256").asText()) : null;
-                predictions.add(new Prediction(bytes, data.path("mimeType").asText(null), data.path("prompt").asText(null),
-                        null, data.get("safetyAttributes"), data.path("gcsUri").asText(null), null));
-            } else if (JobEvent.FILTERED.equals(event.type())) {
-                predictions.add(new Prediction(null, null, null, data.path("reason").asText(null), null, null, null));
-            } else if (JobEvent.DONE.equals(event.type()) && data.has("promptSafetyAttributes")) {
-                predictions.add(new Prediction(null, null, null, null, data.get("promptSafetyAttributes"), null,
-                        "Positive Prompt"));
+        for (GenerationResult.Output output : result.outputs()) {
+            if (output instanceof GenerationResult.Image image) {
+                byte[] bytes = image.sha256() == null ? null : found.get(image.sha256());
+                predictions.add(new Prediction(bytes, image.mimeType(), image.prompt(), null, image.safetyAttributes(),
+                        image.gcsUri(), null));
+            } else if (output instanceof GenerationResult.Filtered filtered) {
+                predictions.add(new Prediction(null, null, null, filtered.reason(), null, null, null));
             }
         }
-        return Response.ok(new PredictResponse(predictions), MediaType.APPLICATION_JSON)
-                .header("X-Cache", cache).header("X-Generation-Id", job.id()).build();
+        if (result.promptSafetyAttributes() != null) {
+            predictions.add(new Prediction(null, null, null, null, result.promptSafetyAttributes(), null, "Positive Prompt"));
+        }
+        Response.ResponseBuilder answer = Response.ok(new PredictResponse(predictions), MediaType.APPLICATION_JSON)
+                .header("X-Cache", cache).header("X-Generation-Id", job.id());
+        if (job.info().servedBy() != null) {
+            answer.header("X-Served-By", job.info().servedBy());
+        }
+        return answer.build();
     }
 
     /**
      * Vertex's body → a validated canonical request. Enum values in any case are canonicalised;
      * unknown parameters are kept for forwarding.
      */
-    ImagenRequest parse(String model, JsonNode body) {
+    CanonicalRequest parse(String model, JsonNode body, CallOptions options) {
         List<Problem.FieldError> errors = new ArrayList<>();
         if (body == null || !body.isObject()) {
             throw invalid("the body must be a JSON object with instances and parameters", errors);
@@ -215,17 +215,13 @@ public class VertexCompatResource {
             errors.add(new Problem.FieldError("parameters", message));
             throw invalid("invalid :predict parameters", errors);
         }
-        for (ConstraintViolation<GenerationRequest> violation : validator.validate(request)) {
-            String field = ProblemMappers.field(violation.getPropertyPath());
-            String where = field.equals("prompt") || field.equals("negativePrompt") ? "instances[0]." + field
-                    : field.equals("model") ? "model" : "parameters." + field;
-            errors.add(new Problem.FieldError(where, violation.getMessage()));
-        }
+        errors.addAll(validation.errors(request, field -> field.equals("prompt") || field.equals("negativePrompt")
+                ? "instances[0]." + field : field.equals("model") ? "model" : "parameters." + field));
         if (!errors.isEmpty()) {
             errors.sort(java.util.Comparator.comparing(Problem.FieldError::field));
             throw invalid("invalid :predict request", errors);
         }
-        return ImagenRequest.of(request, config.defaultModel(), extras);
+        return validation.canonical(request, extras, options);
     }
 
     private static VertexErrorBodies.InvalidPredictRequest invalid(String detail, List<Problem.FieldError> errors) {

@@ -8,7 +8,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import imagen.gateway.vertex.VertexErrors;
+import imagen.gateway.request.Problem;
+import imagen.gateway.upstream.VertexErrors;
 
 /**
  * Error answers of the Vertex-compatible endpoint: the problem members, plus Google's envelope
@@ -35,11 +36,12 @@ final class VertexErrorBodies {
 
     static Response invalid(InvalidPredictRequest e, String instance) {
         Problem problem = Problem.invalid(e.getMessage() + describe(e.errors), e.errors, instance);
-        return response(MAPPER.valueToTree(problem), null);
+        return response(problem, null);
     }
 
     /** A problem (as in an SSE {@code error} event) in both shapes. */
-    static Response response(ObjectNode problem, String cache) {
+    static Response response(Problem typed, String cache) {
+        ObjectNode problem = MAPPER.valueToTree(typed);
         ObjectNode body = problem.deepCopy();
         int status = problem.path("status").asInt(500);
         String googleStatus = problem.hasNonNull("vertexStatus") ? problem.get("vertexStatus").asText()

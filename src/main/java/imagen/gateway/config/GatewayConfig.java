@@ -2,6 +2,7 @@ package imagen.gateway.config;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import io.quarkus.runtime.configuration.MemorySize;
@@ -28,6 +29,12 @@ public interface GatewayConfig {
     @WithDefault("imagen-4.0-generate-001,imagen-4.0-ultra-generate-001,imagen-4.0-fast-generate-001,"
             + "imagen-4.0-generate-preview-06-06,imagen-4.0-ultra-generate-preview-06-06,imagen-4.0-fast-generate-preview-06-06")
     List<String> models();
+
+    /**
+     * Per model, what configuration says of it beyond the defaults: {@code imagen.model."<id>".*}.
+     * Google retires image models within months, so each model's limits and replacement are here.
+     */
+    Map<String, Model> model();
 
     /** Models that accept {@code sampleImageSize} (1K/2K); others reject the field. */
     @WithDefault("imagen-4.0-generate-001,imagen-4.0-ultra-generate-001,"
@@ -58,6 +65,27 @@ public interface GatewayConfig {
     /** The upstream in force: explicit {@code imagen.upstream}, else vertex when a project is set. */
     default String effectiveUpstream() {
         return upstream().orElse(vertex().projectId().isPresent() ? "vertex" : "simulator");
+    }
+
+    interface Model {
+        /** {@code imagen} or {@code gemini}; by default from the id ({@code imagen-*} is Imagen). */
+        Optional<String> protocol();
+
+        /** For an Imagen model: the Gemini model that serves it ({@code none} to call Imagen itself). */
+        Optional<String> servedBy();
+
+        /** The thinking level the replacement is called with when the caller names none. */
+        Optional<String> thinkingLevel();
+
+        Optional<List<String>> aspectRatios();
+
+        /** Gemini: {@code imageSize} values; Imagen: {@code sampleImageSize} values. */
+        Optional<List<String>> imageSizes();
+
+        Optional<List<String>> thinkingLevels();
+
+        /** Whether the model streams interim images (thought parts). */
+        Optional<Boolean> previews();
     }
 
     interface Vertex {
@@ -173,5 +201,9 @@ public interface GatewayConfig {
         /** Prompts containing this word come back RAI-filtered. */
         @WithDefault("forbidden")
         String blockedWord();
+
+        /** Output types the simulator encodes; others are refused at validation, naming these. */
+        @WithDefault("image/png,image/jpeg,image/gif,image/bmp,image/tiff")
+        List<String> mimeTypes();
     }
 }

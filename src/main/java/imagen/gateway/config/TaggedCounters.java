@@ -18,7 +18,7 @@ public class TaggedCounters {
     private final MeterRegistry registry;
     private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
 
-    TaggedCounters(MeterRegistry registry) {
+    public TaggedCounters(MeterRegistry registry) {
         this.registry = registry;
     }
 

@@ -3,18 +3,22 @@ package imagen.gateway.generation;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
+import imagen.gateway.cluster.JobEvent;
+import imagen.gateway.dedup.Outcome;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.BackPressureStrategy;
 import io.smallrye.mutiny.subscription.Cancellable;
 
 /**
- * A generation: an id and an append-only event log. The job runs on its own; streams are views of
- * the log that replay what they missed and then follow live events. Exactly one terminal event
- * ({@code done} or {@code error}) is ever appended; later appends are ignored.
+ * A generation: an id, an append-only event log and, once it ends, its outcome. The job runs on
+ * its own; streams are views of the log ({@link #stream}) that replay what they missed and then
+ * follow live events. Exactly one terminal event ({@code done} or {@code error}) is ever logged,
+ * by {@link #finish}, which also runs the job's end hooks before any view can see the end.
  */
 public final class Job {
 
@@ -28,38 +32,50 @@ public final class Job {
         void close();
     }
 
+    /** An event to log: its name, its JSON, and the digest of the image it names (if any). */
+    public record Entry(String type, String json, String digest) {
+        public static Entry of(String type, String json) {
+            return new Entry(type, json, null);
+        }
+    }
+
     private final String id;
-    private final ImagenRequest request;
+    private final JobInfo info;
     private final Instant createdAt = Instant.now();
-    private final ObjectMapper mapper;
     private final List<JobEvent> events = new ArrayList<>(8);
     private final List<Consumer<JobEvent>> listeners = new ArrayList<>(2);
     private Status status = Status.RUNNING;
     private Instant finishedAt;
+    private Outcome outcome;
+    private String cache;
     private int views;
     private long lastInterestNanos = System.nanoTime();
     private Cancellable work;
-    /** The pending orphan check's Vert.x timer, or -1: cancelled when the job ends, so it holds no finished job. */
-    private long orphanTimer = -1;
-    /** Where appended events also go (the shared Redis log), if anywhere. */
-    private Consumer<JobEvent> sink;
+    /** Where logged events also go (the shared log), if anywhere. */
+    private final Consumer<JobEvent> sink;
+    /** Run once, when the terminal event is logged and before any view sees it. */
+    private final Consumer<Job> onEnd;
+    /** Run when the last view detaches from a running job. */
+    private final Consumer<Job> onIdle;
 
-    Job(String id, ImagenRequest request, ObjectMapper mapper) {
+    Job(String id, JobInfo info, Consumer<JobEvent> sink, Consumer<Job> onEnd, Consumer<Job> onIdle) {
         this.id = id;
-        this.request = request;
-        this.mapper = mapper;
+        this.info = info;
+        this.sink = sink;
+        this.onEnd = onEnd;
+        this.onIdle = onIdle;
     }
 
     public String id() {
         return id;
     }
 
-    public ImagenRequest request() {
-        return request;
+    public JobInfo info() {
+        return info;
     }
 
     public boolean deterministic() {
-        return request.deterministic();
+        return info.deterministic();
     }
 
     public Instant createdAt() {
@@ -78,59 +94,140 @@ public final class Job {
         return status != Status.RUNNING;
     }
 
+    /** How the job ended; null while it runs. */
+    public synchronized Outcome outcome() {
+        return outcome;
+    }
+
+    /** The cache decision ({@code hit}, {@code coalesced}, {@code miss}); null until {@code accepted}. */
+    public synchronized String cache() {
+        return cache;
+    }
+
     /** A copy of the log so far. */
     public synchronized List<JobEvent> events() {
         return List.copyOf(events);
     }
 
-    /**
-     * Appends an event and hands it to every live view. Returns false, and appends nothing, once the
-     * job has its terminal event.
-     */
-    public boolean append(String type, ObjectNode data) {
-        return append(type, data, null);
+    /** Logs the cache decision as the {@code accepted} event, once; later decisions are ignored. */
+    synchronized boolean accept(String decision, String json) {
+        if (cache != null || status != Status.RUNNING) {
+            return false;
+        }
+        cache = decision;
+        append(List.of(Entry.of(JobEvent.ACCEPTED, json)), null, null);
+        return true;
     }
 
-    boolean append(String type, ObjectNode data, Status terminalStatus) {
-        String json;
-        try {
-            json = mapper.writeValueAsString(data);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
+    /** Logs a progress event; ignored once the job has ended. */
+    public synchronized boolean log(Entry entry) {
+        return append(List.of(entry), null, null);
+    }
+
+    /**
+     * Ends the job in one step: logs the final events and the terminal one, records the outcome,
+     * runs the end hooks (timers, registry, metrics), then hands the events to the views. Returns
+     * false, and logs nothing, if the job has already ended.
+     */
+    synchronized boolean finish(List<Entry> finalEvents, Outcome ended, Status endStatus) {
+        return append(finalEvents, ended, endStatus);
+    }
+
+    /** A copy of another instance's event, as is (a job adopted from a shared log). */
+    synchronized boolean copy(JobEvent event, Outcome ended) {
+        if (event.id() != events.size() + 1L) {
+            return false;
         }
-        synchronized (this) {
-            if (status != Status.RUNNING) {
-                return false;
-            }
-            JobEvent event = new JobEvent(events.size() + 1L, type, data, json);
+        Status end = !event.terminal() ? null : JobEvent.DONE.equals(event.type()) ? Status.SUCCEEDED : Status.FAILED;
+        if (JobEvent.ACCEPTED.equals(event.type()) && cache == null) {
+            cache = "coalesced";
+        }
+        return append(List.of(new Entry(event.type(), event.json(), event.digest())), ended, end);
+    }
+
+    synchronized void acceptedAs(String decision) {
+        cache = decision;
+    }
+
+    private boolean append(List<Entry> entries, Outcome ended, Status endStatus) {
+        if (status != Status.RUNNING) {
+            return false;
+        }
+        int first = events.size();
+        for (Entry entry : entries) {
+            JobEvent event = new JobEvent(events.size() + 1L, entry.type(), entry.json(), entry.digest());
             events.add(event);
             if (sink != null) {
                 sink.accept(event);
             }
-            if (event.terminal()) {
-                status = terminalStatus != null ? terminalStatus
-                        : JobEvent.DONE.equals(type) ? Status.SUCCEEDED : Status.FAILED;
-                finishedAt = Instant.now();
-                work = null;
-            }
-            // delivered under the lock: views see events in log order, whichever thread appends
-            for (Consumer<JobEvent> listener : List.copyOf(listeners)) {
-                listener.accept(event);
-            }
-            if (event.terminal()) {
-                views -= listeners.size();
-                listeners.clear();
-            }
+        }
+        if (endStatus != null) {
+            status = endStatus;
+            outcome = ended;
+            finishedAt = Instant.now();
+            work = null;
+            onEnd.accept(this);
+        }
+        // delivered under the lock: views see events in log order, whichever thread logs them
+        List<JobEvent> added = events.subList(first, events.size());
+        for (Consumer<JobEvent> listener : List.copyOf(listeners)) {
+            added.forEach(listener);
+        }
+        if (endStatus != null) {
+            views -= listeners.size();
+            listeners.clear();
         }
         return true;
     }
 
     /**
-     * Gives the listener every event after {@code afterId}: those logged so far, then live ones until
-     * the terminal one. Replay and registration happen atomically, so nothing is missed or doubled;
-     * an {@code afterId} beyond the log (a viewer that saw more elsewhere) skips live events up to it.
+     * The log after {@code afterId} as a stream: the events logged so far, then live ones,
+     * completing after the terminal one. Cancelling it detaches the view (which may start an
+     * unseeded job's orphan grace); it never stops the job.
      */
-    public View follow(long afterId, Consumer<JobEvent> listener) {
+    public Multi<JobEvent> stream(long afterId) {
+        return Multi.createFrom().<JobEvent>emitter(emitter -> {
+            AtomicBoolean over = new AtomicBoolean();
+            AtomicReference<View> view = new AtomicReference<>();
+            emitter.onTermination(() -> {
+                over.set(true);
+                View v = view.getAndSet(null);
+                if (v != null) {
+                    v.close();
+                }
+            });
+            view.set(follow(afterId, event -> {
+                emitter.emit(event);
+                if (event.terminal()) {
+                    emitter.complete();
+                }
+            }));
+            if (over.get()) {
+                // ended while being attached (a finished job replays its terminal event at once)
+                View v = view.getAndSet(null);
+                if (v != null) {
+                    v.close();
+                }
+            }
+        }, BackPressureStrategy.BUFFER);
+    }
+
+    /** The job once its {@code accepted} event is logged (at once, unless the cache decision is still being made). */
+    public Uni<Job> whenAccepted() {
+        return stream(0).select().first().collect().asList().map(ignored -> this);
+    }
+
+    /** The job once it has ended; cancelling the wait detaches, as any view does. */
+    public Uni<Job> whenFinished() {
+        return stream(0).filter(JobEvent::terminal).collect().last().map(ignored -> this);
+    }
+
+    /**
+     * Replays events after {@code afterId} and follows live ones until the terminal one, atomically,
+     * so nothing is missed or doubled; an {@code afterId} beyond the log (a viewer that saw more
+     * elsewhere) skips live events up to it.
+     */
+    private View follow(long afterId, Consumer<JobEvent> listener) {
         Consumer<JobEvent> after = event -> {
             if (event.id() > afterId) {
                 listener.accept(event);
@@ -143,16 +240,22 @@ public final class Job {
                 touch();
             }
             // replayed under the lock, so a concurrent append cannot overtake the replay
-            // (a copy: a listener may append to this job, and the lock is reentrant)
+            // (a copy: a listener may log to another job, or to this one, and the lock is reentrant)
             List.copyOf(events.subList((int) Math.min(Math.max(afterId, 0), events.size()), events.size()))
                     .forEach(listener);
         }
         return () -> {
+            boolean idle;
             synchronized (Job.this) {
-                if (listeners.remove(after)) {
-                    views--;
-                    touch();
+                if (!listeners.remove(after)) {
+                    return;
                 }
+                views--;
+                touch();
+                idle = views == 0 && status == Status.RUNNING;
+            }
+            if (idle) {
+                onIdle.accept(this);
             }
         };
     }
@@ -171,29 +274,26 @@ public final class Job {
         return System.nanoTime() - lastInterestNanos;
     }
 
-    synchronized void sink(Consumer<JobEvent> sink) {
-        this.sink = sink;
-    }
-
     synchronized void attachWork(Cancellable cancellable) {
         if (status == Status.RUNNING) {
             work = cancellable;
         }
     }
 
+    /** Stops the upstream work, if any is still running; the caller then ends the job. */
+    synchronized Cancellable detachWork() {
+        Cancellable w = work;
+        work = null;
+        return w;
+    }
+
+    /** The pending orphan check's timer id, or -1: cancelled when the job ends, so it holds no finished job. */
+    private long orphanTimer = -1;
+
     /** Sets the pending orphan check's timer id and returns the previous one (-1 for none). */
     synchronized long orphanTimer(long timerId) {
         long previous = orphanTimer;
         orphanTimer = timerId;
         return previous;
-    }
-
-    /** Stops the upstream work, if any is still running; the caller appends the terminal event. */
-    Cancellable detachWork() {
-        synchronized (this) {
-            Cancellable w = work;
-            work = null;
-            return w;
-        }
     }
 }

@@ -8,25 +8,27 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-
+import imagen.gateway.cluster.JobLogs;
 import imagen.gateway.config.GatewayConfig;
-import imagen.gateway.dedup.RedisBackend;
-import io.smallrye.mutiny.Uni;
-import io.vertx.core.Vertx;
+import imagen.gateway.config.TaggedCounters;
+import imagen.gateway.dedup.Outcome;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.smallrye.mutiny.Uni;
 
 /**
  * The jobs of this instance, with bounded retention: a finished job stays retrievable for
  * {@code imagen.jobs.ttl}; at most {@code imagen.jobs.max-jobs} are kept, and when that is reached
  * the oldest finished jobs go first. Running jobs are never dropped: when every kept job is still
  * running, new jobs are refused ({@link TooManyJobsException}) instead of growing without bound.
+ * With shared logs, a job another instance runs is adopted on first view: a local copy of its
+ * shared log, pushed to it until its terminal event.
  */
 @ApplicationScoped
 public class JobRegistry {
@@ -38,13 +40,13 @@ public class JobRegistry {
     GatewayConfig config;
 
     @Inject
-    ObjectMapper mapper;
+    JobLogs logs;
 
     @Inject
-    RedisBackend redis;
+    OrphanReaper reaper;
 
     @Inject
-    Vertx vertx;
+    TaggedCounters counters;
 
     private final ConcurrentHashMap<String, Job> jobs = new ConcurrentHashMap<>();
     /** Finished jobs in the order they finished: the eviction order. */
@@ -57,7 +59,7 @@ public class JobRegistry {
     }
 
     /** A new running job, registered under a fresh unguessable id. */
-    public Job create(ImagenRequest request) {
+    public Job create(JobInfo info) {
         expire();
         int max = config.jobs().maxJobs();
         while (jobs.size() >= max) {
@@ -67,88 +69,55 @@ public class JobRegistry {
             }
             remove(oldest);
         }
-        Job job = new Job(newId(), request, mapper);
-        if (redis.usable()) {
+        String id = newId();
+        Consumer<imagen.gateway.cluster.JobEvent> sink = null;
+        if (logs.shared()) {
             // the log is shared, so a stream that reconnects to another instance resumes there
-            redis.putRequest(job.id(), mapper.valueToTree(request.request()));
-            job.sink(event -> redis.appendEvent(job.id(), event.id(), event.type(), event.json()));
+            logs.open(id, info);
+            sink = event -> logs.append(id, event);
         }
-        jobs.put(job.id(), job);
+        Job job = new Job(id, info, sink, this::ended, reaper::idle);
+        jobs.put(id, job);
         return job;
     }
 
     /** Whether job logs are shared with other instances right now. */
     public boolean shared() {
-        return redis.usable();
+        return logs.shared();
     }
 
-    /**
-     * The job, from this instance or, with the Redis backend, adopted from the instance that runs
-     * it: a local mirror of its shared log that follows it until its terminal event.
-     */
+    /** This instance's job, or (with shared logs) one another instance runs, adopted here. */
     public Uni<Optional<Job>> find(String id) {
         Optional<Job> local = get(id);
-        if (local.isPresent() || !redis.usable() || !id.startsWith("gen_")) {
+        if (local.isPresent() || !logs.shared() || !id.startsWith("gen_")) {
             return Uni.createFrom().item(local);
         }
-        return redis.request(id).chain(request -> {
-            if (request.isEmpty()) {
-                return Uni.createFrom().item(Optional.<Job>empty());
+        return logs.request(id, JobInfo.class).map(info -> {
+            if (info.isEmpty()) {
+                return Optional.<Job>empty();
             }
-            return redis.events(id, 0).map(events -> {
-                if (events.isEmpty()) {
-                    return Optional.<Job>empty();
-                }
-                Job mirror;
-                try {
-                    GenerationRequest raw = mapper.treeToValue(request.get(), GenerationRequest.class);
-                    mirror = new Job(id, ImagenRequest.of(raw, config.defaultModel(), java.util.Map.of()), mapper);
-                } catch (Exception unreadable) {
-                    LOG.warnf("job %s in Redis has an unreadable request: %s", id, unreadable.getMessage());
-                    return Optional.<Job>empty();
-                }
-                Job existing = jobs.putIfAbsent(id, mirror);
-                if (existing != null) {
-                    return Optional.of(existing);
-                }
-                follow(mirror, events);
-                return Optional.of(mirror);
+            Job mirror = new Job(id, info.get(), null, this::ended, job -> {
             });
+            Job existing = jobs.putIfAbsent(id, mirror);
+            if (existing != null) {
+                return Optional.of(existing);
+            }
+            adopt(mirror);
+            return Optional.of(mirror);
         }).onFailure().recoverWithItem(local);
     }
 
-    /** Copies the shared log into a local job, polling until its terminal event (bounded by the job TTL). */
-    public void follow(Job mirror, List<RedisBackend.StoredEvent> first) {
-        long deadline = System.nanoTime() + config.jobs().ttl().toNanos();
-        copy(mirror, first);
-        if (mirror.finished()) {
-            finished(mirror);
-            return;
-        }
-        vertx.setPeriodic(250, timer -> {
-            if (mirror.finished() || System.nanoTime() > deadline) {
-                vertx.cancelTimer(timer);
-                return;
-            }
-            redis.events(mirror.id(), mirror.events().size()).subscribe().with(events -> {
-                copy(mirror, events);
-                if (mirror.finished()) {
-                    vertx.cancelTimer(timer);
-                    finished(mirror);
-                }
-            }, failure -> {
-            });
-        });
-    }
-
-    private static void copy(Job mirror, List<RedisBackend.StoredEvent> events) {
-        synchronized (mirror) {
-            for (RedisBackend.StoredEvent event : events) {
-                if (event.id() == mirror.events().size() + 1L) {
-                    mirror.append(event.type(), event.data());
-                }
-            }
-        }
+    /** Copies the shared log into the local job as it grows, the outcome read before the terminal event. */
+    private void adopt(Job mirror) {
+        logs.follow(mirror.id(), 0)
+                .onItem().transformToUniAndConcatenate(event -> event.terminal()
+                        ? logs.outcome(mirror.id(), Outcome.class).invoke(outcome -> mirror.copy(event, outcome.orElse(null)))
+                        : Uni.createFrom().item(() -> mirror.copy(event, null)))
+                .subscribe().with(copied -> {
+                }, failure -> {
+                    LOG.debugf("job %s: shared log unreadable (%s)", mirror.id(), failure.toString());
+                    jobs.remove(mirror.id(), mirror);
+                });
     }
 
     public Optional<Job> get(String id) {
@@ -156,9 +125,13 @@ public class JobRegistry {
         return Optional.ofNullable(jobs.get(id));
     }
 
-    /** Called once a job has its terminal event: from now on its retention clock runs. */
-    void finished(Job job) {
+    /** Run as the job logs its terminal event: its retention clock starts, the orphan check goes. */
+    private void ended(Job job) {
+        reaper.disarm(job);
         finished.add(job);
+        Job.Status status = job.status();
+        counters.get("imagen.jobs.finished", "outcome", status == Job.Status.SUCCEEDED ? "succeeded"
+                : status == Job.Status.CANCELLED ? "cancelled" : "failed").increment();
     }
 
     private void expire() {

@@ -32,10 +32,14 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import imagen.gateway.config.GatewayConfig;
-import imagen.gateway.generation.GenerationRequest;
-import imagen.gateway.generation.ImagenRequest;
-import imagen.gateway.vertex.PredictResponse;
-import imagen.gateway.vertex.PredictResponse.Prediction;
+import imagen.gateway.request.CallOptions;
+import imagen.gateway.request.CanonicalRequest;
+import imagen.gateway.request.GenerationRequest;
+import imagen.gateway.request.ImagenDefaults;
+import imagen.gateway.request.ModelSpec;
+import imagen.gateway.request.Protocol;
+import imagen.gateway.upstream.PredictResponse;
+import imagen.gateway.upstream.PredictResponse.Prediction;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
@@ -47,7 +51,7 @@ import io.vertx.core.http.HttpServerRequest;
  * its error envelope; deterministic images for seeded requests; latency and fault injection.
  *
  * <p>Faults: {@code imagen.simulator.fault-rate} injects random 429/500/503 answers; the header
- * {@value #FAULT_HEADER} forces one: an HTTP status ({@code 429}, {@code 503}, ...), optionally with
+ * {@value CallOptions#FAULT_HEADER} forces one: an HTTP status ({@code 429}, {@code 503}, ...), optionally with
  * the wait to ask for ({@code 429:1.5s} puts a {@code google.rpc.RetryInfo} in the body as Vertex
  * does, {@code 503:2s} a {@code Retry-After: 2} header), {@code timeout} (never answers in time),
  * {@code reset} (closes the connection), {@code malformed} (a truncated 200 body),
@@ -60,7 +64,6 @@ import io.vertx.core.http.HttpServerRequest;
 @Tag(name = "simulator", description = "Embedded fake Vertex AI Imagen used when no Google project is configured")
 public class SimulatorResource {
 
-    public static final String FAULT_HEADER = "X-Simulator-Fault";
     private static final Logger LOG = Logger.getLogger(SimulatorResource.class);
     private static final ObjectMapper LENIENT = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
@@ -86,7 +89,7 @@ public class SimulatorResource {
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Fake Imagen :predict (Vertex AI shape)")
     public Uni<Response> predict(@PathParam("location") String location, @PathParam("model") String model,
-            @HeaderParam(FAULT_HEADER) String fault, @Context HttpServerRequest httpRequest, ObjectNode body) {
+            @HeaderParam(CallOptions.FAULT_HEADER) String fault, @Context HttpServerRequest httpRequest, ObjectNode body) {
         String forced = fault != null ? fault.trim().toLowerCase(Locale.ROOT) : randomFault();
         requests.increment();
         if (forced != null && forced.contains("@")) {
@@ -114,13 +117,13 @@ public class SimulatorResource {
             return extraDelay.isZero() ? faulty
                     : Uni.createFrom().voidItem().onItem().delayIt().by(extraDelay).chain(() -> faulty);
         }
-        ImagenRequest request;
+        CanonicalRequest request;
         try {
             request = parse(model, body);
         } catch (IllegalArgumentException invalid) {
             return Uni.createFrom().item(error(400, "INVALID_ARGUMENT", invalid.getMessage(), null));
         }
-        ImagenRequest valid = request;
+        CanonicalRequest valid = request;
         return Uni.createFrom().voidItem()
                 .onItem().delayIt().by(config.simulator().latency().plus(extraDelay))
                 .emitOn(Infrastructure.getDefaultWorkerPool())
@@ -200,7 +203,7 @@ public class SimulatorResource {
     }
 
     /** Reads Vertex's body as the gateway would, accepting enum values in any case, as Vertex does. */
-    private ImagenRequest parse(String model, ObjectNode body) {
+    private CanonicalRequest parse(String model, ObjectNode body) {
         JsonNode instance = body.path("instances").path(0);
         String prompt = instance.path("prompt").asText("");
         if (prompt.isBlank()) {
@@ -217,8 +220,10 @@ public class SimulatorResource {
         raw = new GenerationRequest(model, prompt, instance.path("negativePrompt").asText(null), raw.sampleCount(),
                 raw.seed(), raw.addWatermark(), raw.aspectRatio(), raw.enhancePrompt(), raw.includeRaiReason(),
                 raw.includeSafetyAttributes(), raw.outputOptions(), raw.personGeneration(), raw.safetySetting(),
-                raw.sampleImageSize(), raw.language(), raw.storageUri());
-        ImagenRequest request = ImagenRequest.of(raw, model, Map.of());
+                raw.sampleImageSize(), raw.language(), raw.storageUri(), null, null, null);
+        ModelSpec spec = new ModelSpec(model, Protocol.IMAGEN, java.util.Optional.empty(), java.util.Optional.empty(),
+                ImagenDefaults.ASPECT_RATIOS, List.of("1K", "2K"), List.of(), false);
+        CanonicalRequest request = CanonicalRequest.of(raw, spec, Map.of(), CallOptions.NONE);
         if (request.sampleCount() < 1 || request.sampleCount() > 4) {
             throw new IllegalArgumentException("sampleCount must be between 1 and 4");
         }
@@ -231,7 +236,7 @@ public class SimulatorResource {
         return request;
     }
 
-    private PredictResponse generate(ImagenRequest request) {
+    private PredictResponse generate(CanonicalRequest request) {
         String prompt = request.prompt();
         int count = request.sampleCount();
         List<Prediction> predictions = new ArrayList<>(count + 1);
@@ -267,7 +272,7 @@ public class SimulatorResource {
     }
 
     /** What decides the picture: prompt, seed and the parameters that change content, not its encoding. */
-    private static long pictureSeed(ImagenRequest request) {
+    private static long pictureSeed(CanonicalRequest request) {
         var p = request.effectiveParameters();
         String material = String.join("\u0000", String.valueOf(p.get("model")), String.valueOf(p.get("prompt")),
                 String.valueOf(p.get("negativePrompt")), String.valueOf(p.get("seed")), String.valueOf(p.get("aspectRatio")),

@@ -1,5 +1,7 @@
 package imagen.gateway.api;
 
+import static imagen.gateway.support.SseStreams.names;
+import static imagen.gateway.support.SseStreams.digests;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -13,7 +15,6 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 
 import javax.imageio.ImageIO;
 
@@ -22,7 +23,7 @@ import org.junit.jupiter.api.Test;
 
 import jakarta.inject.Inject;
 
-import imagen.gateway.vertex.VertexClient;
+import imagen.gateway.upstream.Guards;
 
 import imagen.gateway.support.SseClient;
 import imagen.gateway.support.SseClient.Event;
@@ -47,7 +48,7 @@ class GenerationStreamTest {
     URI base;
 
     @Inject
-    VertexClient vertex;
+    Guards vertex;
 
     @AfterEach
     void closeBreakers() {
@@ -231,6 +232,22 @@ class GenerationStreamTest {
     }
 
     @Test
+    void anUnseededStreamWatchedPastTheGraceThenDroppedIsCancelled() {
+        String body = "{\"prompt\":\"harbour at night\",\"sampleCount\":1}";
+        String id;
+        try (SseClient sse = SseClient.post(base.resolve("/v1/generations"), body,
+                Map.of("X-Simulator-Fault", "delay:8000"))) {
+            id = sse.awaitEvent(e -> e.name().equals("accepted"), WAIT).json().get("id").asText();
+            // watched for three heartbeats (300 ms each under test): longer than the 500 ms grace
+            sse.awaitComments(3, WAIT);
+            given().when().get("/v1/generations/" + id).then().body("status", equalTo("running"));
+        }
+        await().pollDelay(Duration.ofMillis(1000)).pollInterval(Duration.ofSeconds(1)).atMost(WAIT)
+                .untilAsserted(() -> given().when().get("/v1/generations/" + id)
+                        .then().body("status", equalTo("cancelled")).body("error.status", equalTo(499)));
+    }
+
+    @Test
     void upstreamFailureEndsTheStreamWithOneErrorEvent() {
         try (SseClient sse = SseClient.post(base.resolve("/v1/generations"), seeded(), Map.of("X-Simulator-Fault", "503"))) {
             List<Event> events = sse.readAll(WAIT);
@@ -272,11 +289,4 @@ class GenerationStreamTest {
         }
     }
 
-    private static List<String> names(List<Event> events) {
-        return events.stream().map(Event::name).collect(Collectors.toList());
-    }
-
-    private static List<String> digests(List<Event> events) {
-        return events.stream().filter(e -> e.name().equals("image")).map(e -> e.json().get("sha256").asText()).toList();
-    }
 }

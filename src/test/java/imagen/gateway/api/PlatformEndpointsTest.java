@@ -25,11 +25,27 @@ class PlatformEndpointsTest {
     }
 
     @Test
-    void exposesPrometheusMetricsIncludingJobCounters() {
-        given().contentType("application/json").accept("application/json")
-                .body("{\"prompt\":\"metrics\",\"sampleCount\":1,\"seed\":3,\"addWatermark\":false}")
-                .when().post("/v1/generations").then().statusCode(202);
-        given().when().get("/q/metrics").then().statusCode(200).body(containsString("imagen_jobs_kept"));
+    void exposesPrometheusMetricsThatCountJobs() {
+        double before = metric("imagen_jobs_finished_total{outcome=\"succeeded\"}");
+        String id = given().contentType("application/json").accept("application/json")
+                .body("{\"prompt\":\"metrics " + System.nanoTime() + "\",\"sampleCount\":1,\"seed\":3,\"addWatermark\":false}")
+                .when().post("/v1/generations").then().statusCode(202).extract().path("id");
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).untilAsserted(() -> given()
+                .when().get("/v1/generations/" + id).then().body("status", equalTo("succeeded")));
+        org.assertj.core.api.Assertions.assertThat(metric("imagen_jobs_finished_total{outcome=\"succeeded\"}"))
+                .isEqualTo(before + 1);
+        org.assertj.core.api.Assertions.assertThat(metric("imagen_jobs_kept")).isGreaterThanOrEqualTo(1);
+    }
+
+    /** A sample's value from the Prometheus page (0 when absent). */
+    private static double metric(String sample) {
+        String page = given().when().get("/q/metrics").then().statusCode(200).extract().asString();
+        for (String line : page.split("\n")) {
+            if (line.startsWith(sample + " ")) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return 0;
     }
 
     @Test

@@ -8,18 +8,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.awt.Color;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 import org.junit.jupiter.api.Test;
 
-
 import imagen.gateway.support.SseClient;
+import imagen.gateway.support.SseStreams;
 import imagen.gateway.support.SseClient.Event;
 import imagen.gateway.support.TestImages;
 import imagen.gateway.support.VertexStubs;
@@ -45,21 +41,8 @@ class CoalescingAgainstVertexTest extends WireMockVertexTest {
                 .withFixedDelay(1500)));
         String body = "{\"prompt\":\"coalesce " + UUID.randomUUID() + "\",\"sampleCount\":1,\"seed\":42,\"addWatermark\":false}";
 
-        ExecutorService clients = Executors.newFixedThreadPool(100);
-        try {
-            List<CompletableFuture<List<Event>>> streams = new ArrayList<>();
-            for (int i = 0; i < 100; i++) {
-                streams.add(CompletableFuture.supplyAsync(() -> {
-                    try (SseClient sse = SseClient.post(base.resolve("/v1/generations"), body, Map.of())) {
-                        return sse.readAll(WAIT);
-                    }
-                }, clients));
-            }
-            List<List<Event>> all = streams.stream().map(CompletableFuture::join).toList();
-            assertThat(all).allMatch(events -> events.get(events.size() - 1).name().equals("done"));
-        } finally {
-            clients.shutdownNow();
-        }
+        List<List<Event>> all = SseStreams.concurrently(100, base.resolve("/v1/generations"), body, Map.of(), WAIT);
+        assertThat(all).allMatch(events -> events.get(events.size() - 1).name().equals("done"));
         vertex.verify(1, postRequestedFor(urlEqualTo(path)));
 
         try (SseClient again = SseClient.post(base.resolve("/v1/generations"), body, Map.of())) {

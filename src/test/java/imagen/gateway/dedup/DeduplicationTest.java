@@ -1,26 +1,23 @@
 package imagen.gateway.dedup;
 
+import static imagen.gateway.support.SseStreams.digests;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 import jakarta.inject.Inject;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import imagen.gateway.support.SseClient;
+import imagen.gateway.support.SseStreams;
 import imagen.gateway.support.SseClient.Event;
-import imagen.gateway.vertex.VertexClient;
+import imagen.gateway.upstream.Guards;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -30,7 +27,6 @@ import io.restassured.http.ContentType;
 class DeduplicationTest {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
-    private static final ExecutorService CLIENTS = Executors.newFixedThreadPool(100);
     private static int seed = 500_000;
 
     @TestHTTPResource("/")
@@ -40,7 +36,7 @@ class DeduplicationTest {
     MeterRegistry metrics;
 
     @Inject
-    VertexClient vertex;
+    Guards vertex;
 
     private double callsBefore;
 
@@ -48,11 +44,6 @@ class DeduplicationTest {
     void count() {
         vertex.resetBreakers();
         callsBefore = metrics.counter("imagen.simulator.requests").count();
-    }
-
-    @AfterAll
-    static void stop() {
-        CLIENTS.shutdownNow();
     }
 
     @Test
@@ -135,15 +126,7 @@ class DeduplicationTest {
     }
 
     private List<List<Event>> concurrently(int n, String body, String fault) {
-        List<CompletableFuture<List<Event>>> futures = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            futures.add(CompletableFuture.supplyAsync(() -> {
-                try (SseClient sse = SseClient.post(base.resolve("/v1/generations"), body, Map.of("X-Simulator-Fault", fault))) {
-                    return sse.readAll(WAIT);
-                }
-            }, CLIENTS));
-        }
-        return futures.stream().map(CompletableFuture::join).toList();
+        return SseStreams.concurrently(n, base.resolve("/v1/generations"), body, Map.of("X-Simulator-Fault", fault), WAIT);
     }
 
     private List<Event> run(String body) {
@@ -154,10 +137,6 @@ class DeduplicationTest {
 
     private static String seeded(int seed, String extra) {
         return "{\"prompt\":\"dedup\",\"sampleCount\":2,\"seed\":" + seed + ",\"addWatermark\":false" + extra + "}";
-    }
-
-    private static List<String> digests(List<Event> events) {
-        return events.stream().filter(e -> e.name().equals("image")).map(e -> e.json().get("sha256").asText()).toList();
     }
 
     private long upstreamCalls() {

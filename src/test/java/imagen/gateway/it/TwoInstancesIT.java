@@ -1,5 +1,6 @@
 package imagen.gateway.it;
 
+import static imagen.gateway.support.SseStreams.digests;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -120,6 +121,55 @@ class TwoInstancesIT {
         }
     }
 
+    /**
+     * Events are pushed across instances, not polled: B, coalesced onto A's identical generation,
+     * sees {@code done} within a few milliseconds of A. {@code -Dgap.rounds=100} makes it the
+     * benchmark of {@code bench/cross-instance.sh}, which writes every gap to
+     * {@code target/cross-instance-gaps.csv}.
+     */
+    @Test
+    void aFollowerOnTheOtherInstanceSeesDoneWithinMillisecondsOfTheLeader() throws Exception {
+        int rounds = Integer.getInteger("gap.rounds", 3);
+        List<Long> gaps = new ArrayList<>();
+        ExecutorService clients = Executors.newFixedThreadPool(2);
+        try {
+            for (int round = 0; round < rounds; round++) {
+                String body = seeded();
+                double before = upstreamCalls();
+                // a 1.5 s upstream: 200 ms of simulator latency plus this delay
+                CompletableFuture<long[]> onA = CompletableFuture.supplyAsync(
+                        () -> doneAt(a, body, Map.of("X-Simulator-Fault", "delay:1300")), clients);
+                // the identical request on B, 0.4 s later
+                CompletableFuture<long[]> onB = CompletableFuture.supplyAsync(() -> doneAt(b, body, Map.of()),
+                        CompletableFuture.delayedExecutor(400, java.util.concurrent.TimeUnit.MILLISECONDS, clients));
+                long[] leader = onA.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                long[] follower = onB.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                assertThat(follower[1]).as("B says coalesced").isEqualTo(1);
+                assertThat(upstreamCalls() - before).as("one upstream call").isEqualTo(1);
+                gaps.add(Math.abs(follower[0] - leader[0]) / 1_000);
+            }
+        } finally {
+            clients.shutdownNow();
+        }
+        List<Long> sorted = gaps.stream().sorted().toList();
+        long p50 = sorted.get(sorted.size() / 2);
+        long p99 = sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(sorted.size() * 0.99) - 1));
+        java.nio.file.Files.writeString(java.nio.file.Path.of("target/cross-instance-gaps.csv"),
+                "round,gap_us\n" + java.util.stream.IntStream.range(0, gaps.size())
+                        .mapToObj(i -> i + "," + gaps.get(i)).collect(java.util.stream.Collectors.joining("\n"))
+                        + "\n# p50_us=" + p50 + " p99_us=" + p99 + "\n");
+        assertThat(p50).as("median gap between A's done and B's done, µs").isLessThanOrEqualTo(50_000);
+    }
+
+    /** When {@code done} arrived (nanoTime), and whether the job said coalesced (1) or not (0). */
+    private static long[] doneAt(URI instance, String body, Map<String, String> headers) {
+        try (SseClient sse = SseClient.post(instance.resolve("/v1/generations"), body, headers)) {
+            Event done = sse.awaitEvent(e -> e.name().equals("done"), WAIT);
+            long at = System.nanoTime();
+            return new long[] {at, "coalesced".equals(done.json().get("cache").asText()) ? 1 : 0};
+        }
+    }
+
     private static List<Event> run(URI instance, String body) {
         try (SseClient sse = SseClient.post(instance.resolve("/v1/generations"), body, Map.of())) {
             return sse.readAll(WAIT);
@@ -129,10 +179,6 @@ class TwoInstancesIT {
     private static String seeded() {
         return "{\"prompt\":\"two instances " + System.nanoTime() + "\",\"sampleCount\":2,\"seed\":" + (seed++)
                 + ",\"addWatermark\":false}";
-    }
-
-    private static List<String> digests(List<Event> events) {
-        return events.stream().filter(e -> e.name().equals("image")).map(e -> e.json().get("sha256").asText()).toList();
     }
 
     /** Simulator requests across both instances (each calls its own embedded simulator). */

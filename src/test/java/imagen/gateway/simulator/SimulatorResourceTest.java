@@ -239,7 +239,7 @@ class SimulatorResourceTest {
 
     @Test
     void malformedFaultIsA200WithATruncatedBody() {
-        String body = vertexCall().header(SimulatorResource.FAULT_HEADER, "malformed")
+        String body = vertexCall().header(imagen.gateway.request.CallOptions.FAULT_HEADER, "malformed")
                 .body(vertex("a quiet bay", "'sampleCount':1"))
                 .when().post(PREDICT)
                 .then()
@@ -311,7 +311,7 @@ class SimulatorResourceTest {
     }
 
     private static ValidatableResponse fault(String kind) {
-        return vertexCall().header(SimulatorResource.FAULT_HEADER, kind)
+        return vertexCall().header(imagen.gateway.request.CallOptions.FAULT_HEADER, kind)
                 .body(vertex("a quiet bay", "'sampleCount':1"))
                 .when().post(PREDICT)
                 .then()

@@ -17,7 +17,7 @@ import jakarta.enterprise.inject.Alternative;
 import com.google.auth.oauth2.AccessToken;
 import com.google.auth.oauth2.GoogleCredentials;
 
-import imagen.gateway.vertex.CredentialsSource;
+import imagen.gateway.upstream.CredentialsSource;
 
 /**
  * Google credentials whose tokens the test controls: every {@code refreshAccessToken()} is counted

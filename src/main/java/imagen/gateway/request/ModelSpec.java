@@ -1,0 +1,45 @@
+package imagen.gateway.request;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * What one model accepts and how it is called: its protocol, and for a retired Imagen model the
+ * Gemini model that serves it (with the thinking level Google's migration guide gives).
+ *
+ * @param servedBy for an Imagen model, the Gemini model called in its place; empty to call Imagen itself
+ * @param thinkingLevel the thinking level the replacement is called with, when the caller names none
+ * @param previews whether the model streams interim images (thought parts)
+ */
+public record ModelSpec(String id, Protocol protocol, Optional<String> servedBy, Optional<String> thinkingLevel,
+        List<String> aspectRatios, List<String> imageSizes, List<String> thinkingLevels, boolean previews) {
+
+    /** Request fields an Imagen model takes, in Vertex's {@code :predict} vocabulary. */
+    public static final List<String> IMAGEN_FIELDS = List.of("prompt", "negativePrompt", "sampleCount", "seed",
+            "addWatermark", "aspectRatio", "enhancePrompt", "includeRaiReason", "includeSafetyAttributes", "outputOptions",
+            "personGeneration", "safetySetting", "sampleImageSize", "language", "storageUri");
+
+    /** Request fields a Gemini image model takes. */
+    public static final List<String> GEMINI_FIELDS = List.of("prompt", "sampleCount", "seed", "aspectRatio", "imageSize",
+            "personGeneration", "safetySetting", "outputOptions", "thinkingLevel", "images");
+
+    /** Imagen fields that mean nothing to Gemini: refused for a Gemini model, never dropped silently. */
+    public static final Set<String> IMAGEN_ONLY = Set.of("negativePrompt", "enhancePrompt", "addWatermark", "storageUri",
+            "includeRaiReason", "includeSafetyAttributes", "language", "sampleImageSize");
+
+    public ModelSpec {
+        aspectRatios = List.copyOf(aspectRatios);
+        imageSizes = List.copyOf(imageSizes);
+        thinkingLevels = List.copyOf(thinkingLevels);
+    }
+
+    /** The protocol the upstream is actually called with. */
+    public Protocol wire() {
+        return servedBy.isPresent() ? Protocol.GEMINI : protocol;
+    }
+
+    public List<String> fields() {
+        return protocol == Protocol.IMAGEN ? IMAGEN_FIELDS : GEMINI_FIELDS;
+    }
+}
