@@ -47,12 +47,17 @@ public class Catalogs {
                     .orElse(config.imageSizeModels().contains(id) ? List.of("1K", "2K") : List.of());
             return new ModelSpec(id, protocol, servedBy, settings.flatMap(GatewayConfig.Model::thinkingLevel),
                     settings.flatMap(GatewayConfig.Model::aspectRatios).orElse(ImagenDefaults.ASPECT_RATIOS), sizes,
-                    List.of(), false);
+                    List.of(), false, servedBy.map(gemini -> locations(gemini, config)).orElse(locations(id, config)));
         }
         return new ModelSpec(id, protocol, Optional.empty(), settings.flatMap(GatewayConfig.Model::thinkingLevel),
                 settings.flatMap(GatewayConfig.Model::aspectRatios).orElse(GEMINI_ASPECT_RATIOS),
                 settings.flatMap(GatewayConfig.Model::imageSizes).orElse(List.of("1K", "2K")),
                 settings.flatMap(GatewayConfig.Model::thinkingLevels).orElse(List.of()),
-                settings.flatMap(GatewayConfig.Model::previews).orElse(false));
+                settings.flatMap(GatewayConfig.Model::previews).orElse(false), locations(id, config));
+    }
+
+    /** Where a model is served, when configuration says so; else the gateway's own list. */
+    private static List<String> locations(String id, GatewayConfig config) {
+        return Optional.ofNullable(config.model().get(id)).flatMap(GatewayConfig.Model::locations).orElse(List.of());
     }
 }

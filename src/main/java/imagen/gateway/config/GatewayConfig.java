@@ -22,12 +22,15 @@ public interface GatewayConfig {
     Vertex vertex();
 
     /** Model used when a request names none. */
-    @WithDefault("imagen-4.0-fast-generate-001")
+    @WithDefault("gemini-3.1-flash-image")
     String defaultModel();
 
-    /** Models a request may name; anything else is a 400 that lists these. */
-    @WithDefault("imagen-4.0-generate-001,imagen-4.0-ultra-generate-001,imagen-4.0-fast-generate-001,"
-            + "imagen-4.0-generate-preview-06-06,imagen-4.0-ultra-generate-preview-06-06,imagen-4.0-fast-generate-preview-06-06")
+    /**
+     * Models a request may name; anything else is a 400 that lists these. The Gemini image models
+     * are the engine; the retired Imagen 4 models stay as a surface, each served by its replacement.
+     */
+    @WithDefault("gemini-3.1-flash-image,gemini-3-pro-image,imagen-4.0-generate-001,imagen-4.0-ultra-generate-001,"
+            + "imagen-4.0-fast-generate-001")
     List<String> models();
 
     /**
@@ -37,8 +40,7 @@ public interface GatewayConfig {
     Map<String, Model> model();
 
     /** Models that accept {@code sampleImageSize} (1K/2K); others reject the field. */
-    @WithDefault("imagen-4.0-generate-001,imagen-4.0-ultra-generate-001,"
-            + "imagen-4.0-generate-preview-06-06,imagen-4.0-ultra-generate-preview-06-06")
+    @WithDefault("imagen-4.0-generate-001,imagen-4.0-ultra-generate-001")
     List<String> imageSizeModels();
 
     /** Upper bound of {@code sampleCount} (Vertex: 1–4). */
@@ -86,6 +88,9 @@ public interface GatewayConfig {
 
         /** Whether the model streams interim images (thought parts). */
         Optional<Boolean> previews();
+
+        /** Where the model is served, in failover order (e.g. {@code global}); unset = {@code imagen.vertex.locations}. */
+        Optional<List<String>> locations();
     }
 
     interface Vertex {

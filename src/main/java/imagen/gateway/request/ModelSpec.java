@@ -11,9 +11,11 @@ import java.util.Set;
  * @param servedBy for an Imagen model, the Gemini model called in its place; empty to call Imagen itself
  * @param thinkingLevel the thinking level the replacement is called with, when the caller names none
  * @param previews whether the model streams interim images (thought parts)
+ * @param locations where the called model is served, in failover order; empty = {@code imagen.vertex.locations}
  */
 public record ModelSpec(String id, Protocol protocol, Optional<String> servedBy, Optional<String> thinkingLevel,
-        List<String> aspectRatios, List<String> imageSizes, List<String> thinkingLevels, boolean previews) {
+        List<String> aspectRatios, List<String> imageSizes, List<String> thinkingLevels, boolean previews,
+        List<String> locations) {
 
     /** Request fields an Imagen model takes, in Vertex's {@code :predict} vocabulary. */
     public static final List<String> IMAGEN_FIELDS = List.of("prompt", "negativePrompt", "sampleCount", "seed",
@@ -32,6 +34,7 @@ public record ModelSpec(String id, Protocol protocol, Optional<String> servedBy,
         aspectRatios = List.copyOf(aspectRatios);
         imageSizes = List.copyOf(imageSizes);
         thinkingLevels = List.copyOf(thinkingLevels);
+        locations = locations == null ? List.of() : List.copyOf(locations);
     }
 
     /** The protocol the upstream is actually called with. */

@@ -59,7 +59,7 @@ public final class RequestRules {
     private static ModelSpec provisional(String id) {
         boolean imagen = id == null || id.startsWith("imagen");
         return new ModelSpec(id, imagen ? Protocol.IMAGEN : Protocol.GEMINI, Optional.empty(), Optional.empty(),
-                List.of(), List.of("1K", "2K", "4K"), List.of("MINIMAL", "LOW", "MEDIUM", "HIGH"), false);
+                List.of(), List.of("1K", "2K", "4K"), List.of("MINIMAL", "LOW", "MEDIUM", "HIGH"), false, List.of());
     }
 
     private static void imagenRules(GenerationRequest request, ModelSpec model, List<Problem.FieldError> errors) {

@@ -222,7 +222,7 @@ public class SimulatorResource {
                 raw.includeSafetyAttributes(), raw.outputOptions(), raw.personGeneration(), raw.safetySetting(),
                 raw.sampleImageSize(), raw.language(), raw.storageUri(), null, null, null);
         ModelSpec spec = new ModelSpec(model, Protocol.IMAGEN, java.util.Optional.empty(), java.util.Optional.empty(),
-                ImagenDefaults.ASPECT_RATIOS, List.of("1K", "2K"), List.of(), false);
+                ImagenDefaults.ASPECT_RATIOS, List.of("1K", "2K"), List.of(), false, List.of());
         CanonicalRequest request = CanonicalRequest.of(raw, spec, Map.of(), CallOptions.NONE);
         if (request.sampleCount() < 1 || request.sampleCount() > 4) {
             throw new IllegalArgumentException("sampleCount must be between 1 and 4");

@@ -41,7 +41,7 @@ import io.smallrye.mutiny.subscription.UniEmitter;
 class RequestPathTest {
 
     private static final ModelSpec IMAGEN = new ModelSpec("imagen-4.0-generate-001", Protocol.IMAGEN, Optional.empty(),
-            Optional.empty(), ImagenDefaults.ASPECT_RATIOS, List.of("1K", "2K"), List.of(), false);
+            Optional.empty(), ImagenDefaults.ASPECT_RATIOS, List.of("1K", "2K"), List.of(), false, List.of());
     private static final int IMAGE_BYTES = 1000;
 
     private final ObjectMapper mapper = new ObjectMapper();

@@ -24,7 +24,7 @@ class RequestKeyTest {
     private static final String DEFAULT_MODEL = "imagen-4.0-fast-generate-001";
     private static final ModelSpec MODEL = new ModelSpec(DEFAULT_MODEL, Protocol.IMAGEN, java.util.Optional.empty(),
             java.util.Optional.empty(), ImagenDefaults.ASPECT_RATIOS, java.util.List.of("1K", "2K"), java.util.List.of(),
-            false);
+            false, java.util.List.of());
     private static final String PROMPT = "small boat on water in the morning, watercolor";
 
     @Test
@@ -204,7 +204,7 @@ class RequestKeyTest {
     private static String key(Req r) {
         ModelSpec model = r.model == null ? MODEL : new ModelSpec(r.model, Protocol.IMAGEN, java.util.Optional.empty(),
                 java.util.Optional.empty(), ImagenDefaults.ASPECT_RATIOS, java.util.List.of("1K", "2K"), java.util.List.of(),
-                false);
+                false, java.util.List.of());
         return RequestKey.of(CanonicalRequest.of(r.build(), model, Map.of(), null));
     }
 
