@@ -326,6 +326,16 @@ if want startup; then
     done
   done
   [[ -f "$AOT" ]] && echo "{\"variant\":\"aot-cache-file\",\"bytes\":$(stat -c %s "$AOT")}" >> "$OUT/startup.jsonl"
+
+  # The gateway against the smallest Quarkus app on the same Quarkus (bench/baseline-app), time to
+  # /q/health/ready and RSS, plus a class-loading profile. Full mode: bench/results/startup/.
+  SU_OUT="$BENCH/results/startup"
+  [[ $MODE == quick ]] && SU_OUT="$OUT/startup"
+  log "  gateway vs baseline app: bench/startup.sh ($STARTUP_RUNS starts of each per variant) -> $SU_OUT"
+  SU_BUILD=--no-gateway-build
+  [[ $BUILD == 1 ]] || SU_BUILD=--no-build
+  JAVA17="$JAVA17" PY="$PY" JAVA25="$([[ -x "$JAVA25" ]] && echo "$JAVA25" || true)" \
+    "$BENCH/startup.sh" "$SU_BUILD" --runs "$STARTUP_RUNS" --out "$SU_OUT"
 fi
 
 # =================================================================================================
