@@ -75,7 +75,12 @@ public class GenerationResource {
             String cache = job.cache();
             Map<String, Object> entity = Map.of("id", job.id(), "events", location(job) + EVENTS,
                     "status", job.status().name().toLowerCase(), "cache", cache);
-            return Response.accepted(entity).location(URI.create(location(job))).header("X-Cache", cache).build();
+            Response.ResponseBuilder accepted = Response.accepted(entity).location(URI.create(location(job)))
+                    .header("X-Cache", cache);
+            if (job.info().servedBy() != null) {
+                accepted.header("X-Served-By", job.info().servedBy());
+            }
+            return accepted.build();
         });
     }
 
@@ -166,6 +171,9 @@ public class GenerationResource {
         if (job.cache() != null) {
             // known at once unless Redis is still being asked; the accepted event always says it
             response.putHeader("X-Cache", job.cache());
+        }
+        if (job.info().servedBy() != null) {
+            response.putHeader("X-Served-By", job.info().servedBy());
         }
         response.putHeader("Cache-Control", "no-cache")
                 .putHeader("X-Accel-Buffering", "no")

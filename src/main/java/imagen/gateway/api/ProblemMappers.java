@@ -96,7 +96,7 @@ public class ProblemMappers {
     }
 
     @ServerExceptionMapper
-    public Response invalidPredict(VertexErrorBodies.InvalidPredictRequest e, UriInfo uri) {
+    public Response invalidPredict(VertexErrorBodies.InvalidVertexRequest e, UriInfo uri) {
         return VertexErrorBodies.invalid(e, path(uri));
     }
 

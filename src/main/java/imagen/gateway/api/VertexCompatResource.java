@@ -224,7 +224,7 @@ public class VertexCompatResource {
         return validation.canonical(request, extras, options);
     }
 
-    private static VertexErrorBodies.InvalidPredictRequest invalid(String detail, List<Problem.FieldError> errors) {
-        return new VertexErrorBodies.InvalidPredictRequest(detail, errors);
+    private static VertexErrorBodies.InvalidVertexRequest invalid(String detail, List<Problem.FieldError> errors) {
+        return new VertexErrorBodies.InvalidVertexRequest(detail, errors);
     }
 }

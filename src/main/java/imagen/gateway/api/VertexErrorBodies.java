@@ -25,16 +25,16 @@ final class VertexErrorBodies {
     }
 
     /** A :predict body that is not a valid Imagen request. */
-    static final class InvalidPredictRequest extends RuntimeException {
+    static final class InvalidVertexRequest extends RuntimeException {
         final List<Problem.FieldError> errors;
 
-        InvalidPredictRequest(String detail, List<Problem.FieldError> errors) {
+        InvalidVertexRequest(String detail, List<Problem.FieldError> errors) {
             super(detail, null, false, false);
             this.errors = List.copyOf(errors);
         }
     }
 
-    static Response invalid(InvalidPredictRequest e, String instance) {
+    static Response invalid(InvalidVertexRequest e, String instance) {
         Problem problem = Problem.invalid(e.getMessage() + describe(e.errors), e.errors, instance);
         return response(problem, null);
     }

@@ -47,13 +47,18 @@ public class Catalogs {
                     .orElse(config.imageSizeModels().contains(id) ? List.of("1K", "2K") : List.of());
             return new ModelSpec(id, protocol, servedBy, settings.flatMap(GatewayConfig.Model::thinkingLevel),
                     settings.flatMap(GatewayConfig.Model::aspectRatios).orElse(ImagenDefaults.ASPECT_RATIOS), sizes,
-                    List.of(), false, servedBy.map(gemini -> locations(gemini, config)).orElse(locations(id, config)));
+                    List.of(), servedBy.map(gemini -> previews(gemini, config)).orElse(false),
+                    servedBy.map(gemini -> locations(gemini, config)).orElse(locations(id, config)));
         }
         return new ModelSpec(id, protocol, Optional.empty(), settings.flatMap(GatewayConfig.Model::thinkingLevel),
                 settings.flatMap(GatewayConfig.Model::aspectRatios).orElse(GEMINI_ASPECT_RATIOS),
                 settings.flatMap(GatewayConfig.Model::imageSizes).orElse(List.of("1K", "2K")),
                 settings.flatMap(GatewayConfig.Model::thinkingLevels).orElse(List.of()),
-                settings.flatMap(GatewayConfig.Model::previews).orElse(false), locations(id, config));
+                previews(id, config), locations(id, config));
+    }
+
+    private static boolean previews(String id, GatewayConfig config) {
+        return Optional.ofNullable(config.model().get(id)).flatMap(GatewayConfig.Model::previews).orElse(false);
     }
 
     /** Where a model is served, when configuration says so; else the gateway's own list. */

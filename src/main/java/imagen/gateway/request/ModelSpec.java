@@ -42,7 +42,16 @@ public record ModelSpec(String id, Protocol protocol, Optional<String> servedBy,
         return servedBy.isPresent() ? Protocol.GEMINI : protocol;
     }
 
+    /** Imagen fields a Gemini replacement cannot honour: refused for an Imagen model it serves. */
+    public static final Set<String> NOT_SERVED_BY_GEMINI = Set.of("negativePrompt", "enhancePrompt",
+            "includeSafetyAttributes", "storageUri");
+
+    /** The request fields this model takes (an Imagen model served by Gemini: those the replacement honours). */
     public List<String> fields() {
-        return protocol == Protocol.IMAGEN ? IMAGEN_FIELDS : GEMINI_FIELDS;
+        if (protocol == Protocol.GEMINI) {
+            return GEMINI_FIELDS;
+        }
+        return servedBy.isEmpty() ? IMAGEN_FIELDS
+                : IMAGEN_FIELDS.stream().filter(field -> !NOT_SERVED_BY_GEMINI.contains(field)).toList();
     }
 }
