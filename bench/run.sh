@@ -139,6 +139,7 @@ start_gateway() { # upstream-port log-name extra-opts...
   "$JAVA17" $GW_JAVA_OPTS "$@" \
     -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port=$GW_PORT -Dquarkus.log.console.json.enabled=false \
     -Dimagen.upstream=vertex -Dimagen.vertex.project=bench -Dimagen.vertex.auth=none \
+    "-Dimagen.model.\"$MODEL\".served-by=none" \
     -Dimagen.vertex.url=http://127.0.0.1:$up \
     -Dimagen.resilience.bulkhead.max-concurrent=20000 -Dimagen.resilience.bulkhead.queue=20000 \
     -jar "$ROOT/target/quarkus-app/quarkus-run.jar" > "$WORK/gateway-$name.log" 2>&1 &
@@ -228,7 +229,8 @@ if want sse; then
     before=$(upstream_calls "$SLOW_PORT")
     rss0=$(awk '/VmRSS/{print $2}' "/proc/$GW_PID/status")
     "${DRIVER[@]}" sse --url "http://127.0.0.1:$GW_PORT/v1/generations" --streams "$n" --open-rate 2000 \
-      --warmup-streams "$SSE_WARM" --warmup-body '{"prompt":"warmup {i}","sampleCount":1}' \
+      --warmup-streams "$SSE_WARM" --warmup-body "{\"model\":\"$MODEL\",\"prompt\":\"warmup {i}\",\"sampleCount\":1}" \
+      --body "{\"model\":\"$MODEL\",\"prompt\":\"bench stream {i}\",\"sampleCount\":1}" \
       --pid "$GW_PID" --max-seconds 150 \
       | sed -e "s/^{/{\"idleRssMb\":$((rss0 / 1024)),\"upstreamCalls\":\$UPCALLS,\"upstreamSockets\":\$UPSOCK,/" > "$WORK/sse-$n.json"
     calls=$(( $(upstream_calls "$SLOW_PORT") - before ))

@@ -44,9 +44,9 @@ n=0
 while [ "$n" -lt 3 ]; do
   n=$((n + 1))
   # a stream, the same seeded request again (a cache hit), an unseeded JSON job and its status and events
-  http POST /v1/generations '{"prompt":"aot training harbour","sampleCount":2,"seed":7,"addWatermark":false}' \
+  http POST /v1/generations '{"model":"gemini-3-pro-image","prompt":"aot training harbour","sampleCount":2,"seed":7}' \
     text/event-stream > /dev/null
-  http POST /v1/generations '{"prompt":"aot training harbour","sampleCount":2,"seed":7,"addWatermark":false}' \
+  http POST /v1/generations '{"model":"gemini-3-pro-image","prompt":"aot training harbour","sampleCount":2,"seed":7}' \
     text/event-stream > "$APP/.aot-stream"
   job=$(http POST /v1/generations '{"prompt":"aot training lighthouse","sampleCount":1,"aspectRatio":"16:9"}' \
     | sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
@@ -55,9 +55,12 @@ while [ "$n" -lt 3 ]; do
   http GET "/v1/generations/$job/events" > /dev/null
   image=$(sed -n 's/.*"url":"\(\/v1\/images\/[^"]*\)".*/\1/p' "$APP/.aot-stream" | head -1)
   [ -n "$image" ] && http GET "$image" > /dev/null
-  # Google's :predict, a bad request, the operational endpoints
+  # Google's :predict (an Imagen model, served by Gemini) and :generateContent, a bad request, the operational endpoints
   http POST /v1/projects/p/locations/us-central1/publishers/google/models/imagen-4.0-fast-generate-001:predict \
     '{"instances":[{"prompt":"aot training fields"}],"parameters":{"sampleCount":1}}' > /dev/null
+  http POST /v1/projects/p/locations/global/publishers/google/models/gemini-3.1-flash-image:generateContent \
+    '{"contents":[{"role":"user","parts":[{"text":"aot training meadow"}]}]}' > /dev/null
+  http GET /v1/models > /dev/null
   http POST /v1/generations '{"prompt":"","sampleCount":9}' > /dev/null || true
   http GET /q/health > /dev/null
   http GET /q/metrics > /dev/null
