@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import javax.imageio.ImageIO;
 
@@ -23,15 +24,28 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;
 
 /**
  * The studio with the Gemini engine behind the gateway: models from {@code GET /v1/models},
  * streamed commentary ({@code text}), interim {@code preview} images and token usage on
- * {@code done}. Written against the API contract; these pass once the backend serves Gemini.
+ * {@code done}; an Imagen model served by its Gemini replacement, as in production.
  */
 @QuarkusTest
+@TestProfile(StudioGeminiBrowserTest.ProductionModels.class)
 class StudioGeminiBrowserTest {
+
+    /** The production model mapping (the {@code %test} profile keeps Imagen models on Imagen). */
+    public static class ProductionModels implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("imagen.model.\"imagen-4.0-fast-generate-001\".served-by", "gemini-3.1-flash-image",
+                    "imagen.model.\"imagen-4.0-generate-001\".served-by", "gemini-3.1-flash-image",
+                    "imagen.model.\"imagen-4.0-ultra-generate-001\".served-by", "gemini-3-pro-image");
+        }
+    }
 
     static final String PRO = "gemini-3-pro-image";
     static final String FLASH = "gemini-3.1-flash-image";
