@@ -51,10 +51,17 @@ import io.vertx.core.http.HttpServerRequest;
  * its error envelope; deterministic images for seeded requests; latency and fault injection: the
  * header {@value CallOptions#FAULT_HEADER} and {@code imagen.simulator.fault-rate}, as described
  * in {@link SimulatorFaults}.
+ *
+ * <p>The class path is {@code /simulator} alone, as the Gemini resource's is: a longer class path
+ * here would take every {@code /simulator/v1/...} call, and its Gemini calls would find no method.
  */
-@Path("/simulator/v1/projects/{project}/locations/{location}/publishers/google/models")
-@Tag(name = "simulator", description = "Embedded fake Vertex AI Imagen used when no Google project is configured")
+@Path("/simulator")
+@Tag(name = "simulator", description = SimulatorResource.TAG)
 public class SimulatorResource {
+
+    /** The OpenAPI description of the simulator's endpoints, Imagen's and Gemini's. */
+    static final String TAG = "Embedded fake Vertex AI (Imagen :predict, Gemini :generateContent and :streamGenerateContent) "
+            + "used when no Google project is configured";
 
     private static final Logger LOG = Logger.getLogger(SimulatorResource.class);
     private static final ObjectMapper LENIENT = new ObjectMapper()
@@ -83,7 +90,7 @@ public class SimulatorResource {
     }
 
     @POST
-    @Path("{model}:predict")
+    @Path("v1/projects/{project}/locations/{location}/publishers/google/models/{model}:predict")
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Fake Imagen :predict (Vertex AI shape)")
