@@ -1,6 +1,7 @@
 package imagen.gateway.simulator;
 
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -72,7 +73,7 @@ final class GeminiAnswer {
         this.style = STYLES[(int) Math.floorMod(seed, (long) STYLES.length)];
         this.subject = subject(ask.prompt());
         this.responseId = responseId();
-        this.createTime = Instant.now().toString();
+        this.createTime = Instant.now().truncatedTo(ChronoUnit.MICROS).toString(); // Vertex writes microseconds
     }
 
     private static Outcome outcome(GeminiAsk ask, String blockedWord) {
