@@ -48,21 +48,20 @@ import io.vertx.core.http.HttpServerRequest;
 
 /**
  * The embedded fake Vertex AI Imagen {@code :predict}. Same body and answers as Vertex, including
- * its error envelope; deterministic images for seeded requests; latency and fault injection.
+ * its error envelope; deterministic images for seeded requests; latency and fault injection: the
+ * header {@value CallOptions#FAULT_HEADER} and {@code imagen.simulator.fault-rate}, as described
+ * in {@link SimulatorFaults}.
  *
- * <p>Faults: {@code imagen.simulator.fault-rate} injects random 429/500/503 answers; the header
- * {@value CallOptions#FAULT_HEADER} forces one: an HTTP status ({@code 429}, {@code 503}, ...), optionally with
- * the wait to ask for ({@code 429:1.5s} puts a {@code google.rpc.RetryInfo} in the body as Vertex
- * does, {@code 503:2s} a {@code Retry-After: 2} header), {@code timeout} (never answers in time),
- * {@code reset} (closes the connection), {@code malformed} (a truncated 200 body),
- * {@code delay:<millis>} (answers normally, that much later than usual), {@code delay:<millis>;<fault>}
- * (the fault, that much later), or {@code ok}. A fault
- * ending in {@code @location} applies to that location only. The gateway turns a comma-separated
- * list into one fault per attempt.
+ * <p>The class path is {@code /simulator} alone, as the Gemini resource's is: a longer class path
+ * here would take every {@code /simulator/v1/...} call, and its Gemini calls would find no method.
  */
-@Path("/simulator/v1/projects/{project}/locations/{location}/publishers/google/models")
-@Tag(name = "simulator", description = "Embedded fake Vertex AI Imagen used when no Google project is configured")
+@Path("/simulator")
+@Tag(name = "simulator", description = SimulatorResource.TAG)
 public class SimulatorResource {
+
+    /** The OpenAPI description of the simulator's endpoints, Imagen's and Gemini's. */
+    static final String TAG = "Embedded fake Vertex AI (Imagen :predict, Gemini :generateContent and :streamGenerateContent) "
+            + "used when no Google project is configured";
 
     private static final Logger LOG = Logger.getLogger(SimulatorResource.class);
     private static final ObjectMapper LENIENT = new ObjectMapper()
@@ -70,12 +69,19 @@ public class SimulatorResource {
     private static final List<String> SAFETY_CATEGORIES = List.of("Death, Harm & Tragedy", "Firearms & Weapons", "Hate",
             "Health", "Illicit Drugs", "Politics", "Porn", "Religion & Belief", "Toxic", "Violence", "Vulgarity",
             "War & Conflict");
+    private static final SimulatorFaults.Dialect DIALECT = new SimulatorFaults.Dialect(
+            "Quota exceeded for aiplatform.googleapis.com/online_prediction_requests_per_base_model with base model: imagen. "
+                    + "Please submit a quota increase request.",
+            "{\"predictions\":[{\"bytesBase64Encoded\":\"iVBO");
 
     @Inject
     GatewayConfig config;
 
     @Inject
     ObjectMapper mapper;
+
+    @Inject
+    SimulatorFaults faults;
 
     private final Counter requests;
 
@@ -84,36 +90,23 @@ public class SimulatorResource {
     }
 
     @POST
-    @Path("{model}:predict")
+    @Path("v1/projects/{project}/locations/{location}/publishers/google/models/{model}:predict")
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Fake Imagen :predict (Vertex AI shape)")
     public Uni<Response> predict(@PathParam("location") String location, @PathParam("model") String model,
             @HeaderParam(CallOptions.FAULT_HEADER) String fault, @Context HttpServerRequest httpRequest, ObjectNode body) {
-        String forced = fault != null ? fault.trim().toLowerCase(Locale.ROOT) : randomFault();
         requests.increment();
-        if (forced != null && forced.contains("@")) {
-            String where = forced.substring(forced.indexOf('@') + 1);
-            forced = where.equalsIgnoreCase(location) ? forced.substring(0, forced.indexOf('@')) : null;
+        SimulatorFaults.Plan plan;
+        try {
+            plan = faults.plan(fault, location);
+        } catch (IllegalArgumentException invalid) {
+            return Uni.createFrom().item(faults.error(400, "INVALID_ARGUMENT", invalid.getMessage(), null));
         }
-        if (forced != null && (forced.isEmpty() || forced.equals("ok") || forced.equals("200"))) {
-            forced = null;
-        }
-        Duration extraDelay = Duration.ZERO;
-        if (forced != null && forced.startsWith("delay:")) {
-            // delay:<millis> answers normally that much later; delay:<millis>;<fault> fails that much later
-            int split = forced.indexOf(';');
-            String millis = forced.substring("delay:".length(), split < 0 ? forced.length() : split).trim();
-            try {
-                extraDelay = Duration.ofMillis(Long.parseLong(millis));
-            } catch (NumberFormatException e) {
-                return Uni.createFrom().item(error(400, "INVALID_ARGUMENT", "delay:<millis> takes a number", null));
-            }
-            forced = split < 0 ? null : forced.substring(split + 1).trim();
-        }
-        if (forced != null) {
-            LOG.debugf("simulator fault %s for %s in %s", forced, model, location);
-            Uni<Response> faulty = fault(forced, httpRequest);
+        Duration extraDelay = plan.delay();
+        if (!plan.healthy()) {
+            LOG.debugf("simulator fault %s for %s in %s", plan.fault(), model, location);
+            Uni<Response> faulty = faults.answer(plan.fault(), httpRequest, DIALECT);
             return extraDelay.isZero() ? faulty
                     : Uni.createFrom().voidItem().onItem().delayIt().by(extraDelay).chain(() -> faulty);
         }
@@ -121,85 +114,13 @@ public class SimulatorResource {
         try {
             request = parse(model, body);
         } catch (IllegalArgumentException invalid) {
-            return Uni.createFrom().item(error(400, "INVALID_ARGUMENT", invalid.getMessage(), null));
+            return Uni.createFrom().item(faults.error(400, "INVALID_ARGUMENT", invalid.getMessage(), null));
         }
         CanonicalRequest valid = request;
         return Uni.createFrom().voidItem()
                 .onItem().delayIt().by(config.simulator().latency().plus(extraDelay))
                 .emitOn(Infrastructure.getDefaultWorkerPool())
                 .map(ignored -> Response.ok(generate(valid)).type(MediaType.APPLICATION_JSON).build());
-    }
-
-    private String randomFault() {
-        double rate = config.simulator().faultRate();
-        if (rate <= 0 || ThreadLocalRandom.current().nextDouble() >= rate) {
-            return null;
-        }
-        return List.of("429", "500", "503").get(ThreadLocalRandom.current().nextInt(3));
-    }
-
-    private Uni<Response> fault(String kind, HttpServerRequest httpRequest) {
-        switch (kind) {
-            case "timeout":
-                return Uni.createFrom().item(error(504, "DEADLINE_EXCEEDED", "simulated stall", null))
-                        .onItem().delayIt().by(Duration.ofMinutes(10));
-            case "reset":
-                httpRequest.connection().close();
-                return Uni.createFrom().nothing();
-            case "malformed":
-                return Uni.createFrom().item(Response.ok("{\"predictions\":[{\"bytesBase64Encoded\":\"iVBO")
-                        .type(MediaType.APPLICATION_JSON).build());
-            default:
-                int status;
-                String wait = null;
-                int colon = kind.indexOf(':');
-                try {
-                    status = Integer.parseInt(colon < 0 ? kind : kind.substring(0, colon));
-                    if (colon >= 0) {
-                        wait = kind.substring(colon + 1);
-                        if (!wait.matches("\\d+(\\.\\d+)?s")) {
-                            throw new NumberFormatException(wait);
-                        }
-                    }
-                } catch (NumberFormatException e) {
-                    return Uni.createFrom().item(error(400, "INVALID_ARGUMENT", "unknown simulator fault '" + kind + "'", null));
-                }
-                return Uni.createFrom().item(faultResponse(status, wait));
-        }
-    }
-
-    private Response faultResponse(int status, String wait) {
-        if (status != 429 && wait != null) {
-            Response plain = faultResponse(status, null);
-            long seconds = (long) Math.ceil(Double.parseDouble(wait.substring(0, wait.length() - 1)));
-            return Response.fromResponse(plain).header("Retry-After", seconds).build();
-        }
-        return switch (status) {
-            case 429 -> error(429, "RESOURCE_EXHAUSTED",
-                    "Quota exceeded for aiplatform.googleapis.com/online_prediction_requests_per_base_model with base model: imagen. "
-                            + "Please submit a quota increase request.", wait == null ? "1s" : wait);
-            case 500 -> error(500, "INTERNAL", "Internal error encountered.", null);
-            case 503 -> error(503, "UNAVAILABLE", "The service is currently unavailable.", null);
-            case 504 -> error(504, "DEADLINE_EXCEEDED", "Deadline exceeded.", null);
-            case 400 -> error(400, "INVALID_ARGUMENT", "Request contains an invalid argument.", null);
-            case 403 -> error(403, "PERMISSION_DENIED", "Permission denied on resource project.", null);
-            case 404 -> error(404, "NOT_FOUND", "Publisher model not found.", null);
-            default -> error(status, "UNKNOWN", "Simulated failure.", null);
-        };
-    }
-
-    /** Vertex's error envelope, with a {@code google.rpc.RetryInfo} when a delay is given. */
-    private Response error(int status, String statusName, String message, String retryDelay) {
-        ObjectNode root = mapper.createObjectNode();
-        ObjectNode error = root.putObject("error");
-        error.put("code", status);
-        error.put("message", message);
-        error.put("status", statusName);
-        if (retryDelay != null) {
-            ArrayNode details = error.putArray("details");
-            details.addObject().put("@type", "type.googleapis.com/google.rpc.RetryInfo").put("retryDelay", retryDelay);
-        }
-        return Response.status(status).type(MediaType.APPLICATION_JSON).entity(root).build();
     }
 
     /** Reads Vertex's body as the gateway would, accepting enum values in any case, as Vertex does. */
