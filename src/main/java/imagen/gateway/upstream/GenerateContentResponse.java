@@ -18,6 +18,12 @@ import com.fasterxml.jackson.databind.JsonNode;
  *        ({@code promptTokensDetails}, {@code candidatesTokensDetails}: {@code [{modality, tokenCount}]})
  * @param error {@code {code, message, status, details}} of an error chunk; null otherwise
  */
+// Native image: Jackson reads and writes these by reflection outside resource signatures, so
+// api/NativeReflection should list GenerateContentRequest, GenerateContentRequest.GenerationConfig,
+// GenerateContentRequest.ImageConfig, GenerateContentRequest.ImageOutputOptions,
+// GenerateContentRequest.ThinkingConfig, GenerateContentRequest.SafetySetting, GenerateContentResponse,
+// GenerateContentResponse.Candidate, GenerateContentResponse.PromptFeedback, Content, Content.Part and
+// Content.Blob.
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record GenerateContentResponse(List<Candidate> candidates, PromptFeedback promptFeedback, JsonNode usageMetadata,
