@@ -19,7 +19,12 @@ public final class GeminiStubs {
 
     /** {@code /v1/projects/test-project/locations/us-central1/publishers/google/models/{model}:streamGenerateContent?alt=sse} */
     public static String streamPath(String model) {
-        return "/v1/projects/" + WireMockVertex.PROJECT + "/locations/" + WireMockVertex.LOCATION
+        return streamPath(model, WireMockVertex.LOCATION);
+    }
+
+    /** The stream path of a model served in {@code location} (e.g. {@code global}). */
+    public static String streamPath(String model, String location) {
+        return "/v1/projects/" + WireMockVertex.PROJECT + "/locations/" + location
                 + "/publishers/google/models/" + model + ":streamGenerateContent?alt=sse";
     }
 

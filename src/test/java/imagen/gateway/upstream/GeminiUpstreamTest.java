@@ -154,9 +154,9 @@ class GeminiUpstreamTest extends WireMockVertexTest {
     }
 
     @Test
-    void streamsTextAndPreviewsWhileTheProModelDraws() {
+    void streamsTextAndPreviewsWhileTheProModelDrawsInItsOwnLocation() {
         String prompt = "harbour at night " + UUID.randomUUID();
-        vertex.stubFor(post(urlEqualTo(streamPath(PRO)))
+        vertex.stubFor(post(urlEqualTo(streamPath(PRO, "global")))
                 .withRequestBody(matchingJsonPath("$.generationConfig.thinkingConfig.includeThoughts", equalTo("true")))
                 .willReturn(stream(thoughtText("Planning the composition"), usage(text("Here is your harbour."), 12, 0, 0),
                         thoughtImage(SKETCH, "image/png"), image(PNG, "image/png"), end("STOP", 12, 6, 1120))));
@@ -165,6 +165,8 @@ class GeminiUpstreamTest extends WireMockVertexTest {
         List<Event> events = stream("{\"model\":\"gemini-3-pro-image\",\"prompt\":\"" + prompt + "\"}", Map.of());
 
         assertThat(names(events)).containsExactly("accepted", "attempt", "text", "preview", "image", "done");
+        assertThat(events.get(1).json().get("location").asText()).as("the model's own location list").isEqualTo("global");
+        vertex.verify(exactly(1), postRequestedFor(urlEqualTo(streamPath(PRO, "global"))));
         assertThat(events.get(2).json().get("text").asText()).isEqualTo("Here is your harbour.");
         assertThat(events.get(2).json().get("index").asInt()).isZero();
         JsonNode preview = events.get(3).json();
