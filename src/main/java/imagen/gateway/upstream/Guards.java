@@ -36,7 +36,7 @@ import io.smallrye.mutiny.Uni;
  * {@code .initial-backoff} and {@code .max-backoff}. The retry is outermost so a backoff wait
  * holds no bulkhead slot;</li>
  * <li><b>failover</b>, inside the retried supplier: each attempt takes the next location of
- * {@code imagen.vertex.locations} whose breaker is not open, so a regional outage or quota is
+ * {@code imagen.vertex.locations} (or of the model's own list) whose breaker is not open, so a regional outage or quota is
  * routed around; a breaker that opened in between costs no attempt;</li>
  * <li><b>bulkhead</b>: at most {@code .bulkhead.max-concurrent} attempts in flight,
  * {@code .bulkhead.queue} waiting; beyond that a 429 with {@code Retry-After}, not retried;</li>
@@ -81,9 +81,18 @@ public class Guards {
         Uni<GenerationResult> call(String location, int attempt);
     }
 
-    /** Runs {@code attempt} through the guards; the result counts its attempts. */
+    /** Runs {@code attempt} through the guards over {@code imagen.vertex.locations}; the result counts its attempts. */
     public Uni<GenerationResult> call(UpstreamListener listener, Attempt attempt) {
-        Tries tries = new Tries(listener);
+        return call(locations(), listener, attempt);
+    }
+
+    /**
+     * Runs {@code attempt} through the guards, failing over within {@code locations} (a model's own
+     * list, e.g. {@code global}; empty = {@code imagen.vertex.locations}). Breakers are per location,
+     * whichever list names it.
+     */
+    public Uni<GenerationResult> call(List<String> locations, UpstreamListener listener, Attempt attempt) {
+        Tries tries = new Tries(locations == null || locations.isEmpty() ? locations() : List.copyOf(locations), listener);
         return retry().get(() -> next(tries, attempt))
                 .map(result -> result.withCost(tries.attempt, result.upstreamMs()))
                 .onFailure().transform(failure -> {
@@ -114,13 +123,15 @@ public class Guards {
         CircuitBreakerMaintenance.get().resetAll();
     }
 
-    /** The state of one call across its attempts: who listens, which attempt, where the next one goes. */
+    /** The state of one call across its attempts: where it may go, who listens, which attempt, where the next one goes. */
     private static final class Tries {
+        final List<String> locations;
         final UpstreamListener listener;
         int attempt;
         int nextLocation;
 
-        Tries(UpstreamListener listener) {
+        Tries(List<String> locations, UpstreamListener listener) {
+            this.locations = locations;
             this.listener = listener;
         }
     }
@@ -154,12 +165,12 @@ public class Guards {
     }
 
     private Uni<GenerationResult> onHealthyLocation(Tries tries, int number, Attempt attempt) {
-        Optional<String> picked = healthyLocation(tries.nextLocation);
+        Optional<String> picked = healthyLocation(tries.locations, tries.nextLocation);
         if (picked.isEmpty()) {
-            return Uni.createFrom().failure(new FailedAttempt(allOpen(), tries, number, true));
+            return Uni.createFrom().failure(new FailedAttempt(allOpen(tries.locations), tries, number, true));
         }
         String location = picked.get();
-        tries.nextLocation = locations().indexOf(location) + 1;
+        tries.nextLocation = tries.locations.indexOf(location) + 1;
         return bulkhead().get(() -> breaker(location).get(() -> {
             // announced when the call really starts: after any bulkhead queueing, only if the breaker lets it through
             tries.listener.onAttempt(number, location);
@@ -178,8 +189,7 @@ public class Guards {
     }
 
     /** The first location from {@code fromIndex} on (wrapping around) whose breaker is not open. */
-    private Optional<String> healthyLocation(int fromIndex) {
-        List<String> locations = locations();
+    private Optional<String> healthyLocation(List<String> locations, int fromIndex) {
         for (int i = 0; i < locations.size(); i++) {
             String location = locations.get(Math.floorMod(fromIndex + i, locations.size()));
             if (breakerState(location) != CircuitBreakerState.OPEN) {
@@ -192,15 +202,15 @@ public class Guards {
         return Optional.empty();
     }
 
-    private UpstreamException allOpen() {
+    private UpstreamException allOpen(List<String> locations) {
         long delay = config.resilience().breaker().delay().toNanos();
-        long soonest = locations().stream()
+        long soonest = locations.stream()
                 .filter(l -> breakerState(l) == CircuitBreakerState.OPEN)
                 .mapToLong(l -> Math.max(0, delay - (System.nanoTime() - openedAtNanos.getOrDefault(l, System.nanoTime()))))
                 .min().orElse(delay);
-        LOG.warnf("failing fast: every location's circuit breaker is open (%s)", locations());
+        LOG.warnf("failing fast: every location's circuit breaker is open (%s)", locations);
         return new UpstreamException(503, "UNAVAILABLE",
-                "every upstream location is failing (circuit breakers open: " + String.join(", ", locations())
+                "every upstream location is failing (circuit breakers open: " + String.join(", ", locations)
                         + "); failing fast without calling it",
                 true, Duration.ofNanos(soonest).plusMillis(1));
     }

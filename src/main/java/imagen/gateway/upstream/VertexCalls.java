@@ -26,8 +26,9 @@ import io.smallrye.mutiny.Uni;
 /**
  * Single attempts against one location, with the gateway's credentials, an attempt timeout, and
  * every failure turned into an {@link UpstreamException}. The upstream is Vertex AI, or the
- * embedded simulator served by this same process, reached over HTTP through the same client so
- * every guard applies to it.
+ * embedded simulator served by this same process, reached over HTTP through the same clients (the
+ * REST client for Imagen's {@code :predict}, {@link VertexSse} for Gemini's stream) so every guard
+ * applies to it.
  */
 @ApplicationScoped
 class VertexCalls {
@@ -106,7 +107,17 @@ class VertexCalls {
         });
     }
 
-    private URI baseUri(String location) {
+    /**
+     * The gateway's access token for a call the caller makes itself (the Gemini stream's Vert.x
+     * client; the REST client gets it from {@link VertexAuthFilter}): none toward the simulator, or
+     * with {@code imagen.vertex.auth=none}. A refresh runs on a worker, never on the event loop.
+     */
+    Uni<String> accessToken() {
+        return simulated() ? Uni.createFrom().nullItem() : tokens.accessToken();
+    }
+
+    /** Where a location's calls go: Vertex's endpoint for it, {@code imagen.vertex.url}, or the simulator. */
+    URI baseUri(String location) {
         if (simulated()) {
             return URI.create("http://127.0.0.1:" + httpPort() + "/simulator");
         }

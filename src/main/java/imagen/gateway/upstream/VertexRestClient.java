@@ -17,7 +17,9 @@ import io.smallrye.mutiny.Uni;
 
 /**
  * Vertex AI's Imagen {@code :predict}. Package-private: {@link VertexCalls} gives it a base URL per
- * location and credentials; {@link Guards} put the guards around it.
+ * location and credentials; {@link Guards} put the guards around it. Gemini's
+ * {@code :streamGenerateContent} does not go through this client but through {@link VertexSse}: its
+ * SSE support cannot take an image that arrives as one multi-megabyte event (see there).
  */
 @RegisterRestClient(configKey = "vertex")
 @Path("/v1/projects/{project}/locations/{location}/publishers/google/models")
