@@ -14,7 +14,9 @@ class PlatformEndpointsTest {
     @Test
     void servesTheDemoPage() {
         given().when().get("/").then().statusCode(200).contentType(containsString("text/html"))
-                .body(containsString("/v1/generations"));
+                .body(containsString("studio.js"));
+        given().when().get("/studio.js").then().statusCode(200).body(containsString("/v1/generations"))
+                .body(containsString("/v1/models"));
     }
 
     @Test
