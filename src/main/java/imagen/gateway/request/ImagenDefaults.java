@@ -22,7 +22,7 @@ public final class ImagenDefaults {
 
     public static final Set<String> MIME_TYPES = Set.of("image/jpeg", "image/gif", "image/png", "image/webp", "image/bmp",
             "image/tiff", "image/vnd.microsoft.icon");
-    public static final List<String> ASPECT_RATIOS = List.of("1:1", "3:4", "4:3", "16:9", "9:16");
+    public static final List<String> ASPECT_RATIOS = List.of("1:1", "3:4", "4:3", "9:16", "16:9");
 
     /** Legacy safety names Vertex still documents, and what they mean today. */
     public static final Map<String, String> LEGACY_SAFETY = Map.of(

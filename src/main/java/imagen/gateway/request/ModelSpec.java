@@ -51,7 +51,9 @@ public record ModelSpec(String id, Protocol protocol, Optional<String> servedBy,
         if (protocol == Protocol.GEMINI) {
             return GEMINI_FIELDS;
         }
-        return servedBy.isEmpty() ? IMAGEN_FIELDS
-                : IMAGEN_FIELDS.stream().filter(field -> !NOT_SERVED_BY_GEMINI.contains(field)).toList();
+        return IMAGEN_FIELDS.stream()
+                .filter(field -> servedBy.isEmpty() || !NOT_SERVED_BY_GEMINI.contains(field))
+                .filter(field -> !"sampleImageSize".equals(field) || !imageSizes.isEmpty())
+                .toList();
     }
 }

@@ -195,14 +195,17 @@ class StudioBrowserTest {
         s.selectModel(IMAGEN);
         assertThat(s.find("#negativePrompt").isDisplayed()).isTrue();
         assertThat(s.find("#addWatermark").isDisplayed()).isTrue();
-        assertThat(s.find("#sampleImageSize").isDisplayed()).isTrue();
+        assertThat(s.find("#sampleImageSize").isDisplayed()).as("Imagen 4 Fast takes no size").isFalse();
         assertThat(s.find("#imageSize").isDisplayed()).isFalse();
         assertThat(s.find("#thinkingLevel").isDisplayed()).isFalse();
         assertThat(s.find("#images").isDisplayed()).isFalse();
         // the test profile calls Imagen itself; StudioGeminiBrowserTest shows an Imagen model served by Gemini
         assertThat(s.text("#model-note")).doesNotContain("served by");
         assertThat(options("aspectRatio")).containsExactly("", "1:1", "3:4", "4:3", "9:16", "16:9");
+        s.selectModel("imagen-4.0-generate-001");
+        assertThat(s.find("#sampleImageSize").isDisplayed()).as("Imagen 4 takes 1K or 2K").isTrue();
         assertThat(options("sampleImageSize")).containsExactly("", "1K", "2K");
+        s.selectModel(IMAGEN);
 
         // Imagen: a seed turns the watermark off
         s.type("seed", "42");
