@@ -150,7 +150,8 @@ class TwoInstancesIT {
                         CompletableFuture.delayedExecutor(400, java.util.concurrent.TimeUnit.MILLISECONDS, clients));
                 long[] leader = onA.get(60, java.util.concurrent.TimeUnit.SECONDS);
                 long[] follower = onB.get(60, java.util.concurrent.TimeUnit.SECONDS);
-                assertThat(follower[1]).as("B says coalesced").isEqualTo(1);
+                // whichever took the key's lock first leads; the other says coalesced
+                assertThat(follower[1] + leader[1]).as("exactly one of A and B says coalesced").isEqualTo(1);
                 assertThat(upstreamCalls() - before).as("one upstream call").isEqualTo(1);
                 gaps.add(Math.abs(follower[0] - leader[0]) / 1_000);
             }
