@@ -137,6 +137,7 @@ class TwoInstancesIT {
     void aFollowerOnTheOtherInstanceSeesDoneWithinMillisecondsOfTheLeader() throws Exception {
         int rounds = Integer.getInteger("gap.rounds", 3);
         List<Long> gaps = new ArrayList<>();
+        int hits = 0;
         ExecutorService clients = Executors.newFixedThreadPool(2);
         try {
             for (int round = 0; round < rounds; round++) {
@@ -150,30 +151,39 @@ class TwoInstancesIT {
                         CompletableFuture.delayedExecutor(400, java.util.concurrent.TimeUnit.MILLISECONDS, clients));
                 long[] leader = onA.get(60, java.util.concurrent.TimeUnit.SECONDS);
                 long[] follower = onB.get(60, java.util.concurrent.TimeUnit.SECONDS);
-                // whichever took the key's lock first leads; the other says coalesced
-                assertThat(follower[1] + leader[1]).as("exactly one of A and B says coalesced").isEqualTo(1);
+                // whichever took the key's lock first leads (miss); the other is coalesced onto it, or, when
+                // it reached the cache only after the leader finished (a slow first request on busy cores), a hit
+                List<String> outcomes = java.util.stream.Stream.of(leader[1], follower[1]).map(o -> CACHE[o.intValue()]).sorted().toList();
+                assertThat(outcomes).as("one leader and one follower").isIn(List.of("coalesced", "miss"), List.of("hit", "miss"));
                 assertThat(upstreamCalls() - before).as("one upstream call").isEqualTo(1);
-                gaps.add(Math.abs(follower[0] - leader[0]) / 1_000);
+                if (outcomes.contains("coalesced")) {
+                    gaps.add(Math.abs(follower[0] - leader[0]) / 1_000);
+                } else {
+                    hits++;
+                }
             }
         } finally {
             clients.shutdownNow();
         }
+        assertThat(gaps).as("rounds where the follower was coalesced").hasSizeGreaterThan(rounds / 2);
         List<Long> sorted = gaps.stream().sorted().toList();
         long p50 = sorted.get(sorted.size() / 2);
         long p99 = sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(sorted.size() * 0.99) - 1));
         java.nio.file.Files.writeString(java.nio.file.Path.of("target/cross-instance-gaps.csv"),
                 "round,gap_us\n" + java.util.stream.IntStream.range(0, gaps.size())
                         .mapToObj(i -> i + "," + gaps.get(i)).collect(java.util.stream.Collectors.joining("\n"))
-                        + "\n# p50_us=" + p50 + " p99_us=" + p99 + "\n");
+                        + "\n# p50_us=" + p50 + " p99_us=" + p99 + " rounds=" + rounds + " hit_rounds=" + hits + "\n");
         assertThat(p50).as("median gap between A's done and B's done, µs").isLessThanOrEqualTo(50_000);
     }
 
-    /** When {@code done} arrived (nanoTime), and whether the job said coalesced (1) or not (0). */
+    private static final String[] CACHE = {"miss", "coalesced", "hit"};
+
+    /** When {@code done} arrived (nanoTime), and the job's cache outcome as an index into {@link #CACHE}. */
     private static long[] doneAt(URI instance, String body, Map<String, String> headers) {
         try (SseClient sse = SseClient.post(instance.resolve("/v1/generations"), body, headers)) {
             Event done = sse.awaitEvent(e -> e.name().equals("done"), WAIT);
             long at = System.nanoTime();
-            return new long[] {at, "coalesced".equals(done.json().get("cache").asText()) ? 1 : 0};
+            return new long[] {at, List.of(CACHE).indexOf(done.json().get("cache").asText())};
         }
     }
 
