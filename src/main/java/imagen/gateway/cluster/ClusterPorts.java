@@ -19,7 +19,7 @@ public class ClusterPorts {
     @Produces
     @Singleton
     SharedResults results(GatewayConfig config, RedisLink link, ObjectMapper mapper) {
-        var local = new Memory.Results(config.cache().ttl(), Math.max(1000, config.cache().maxBytes().asLongValue() / 4096));
+        var local = new Memory.Results(config.cache().ttl(), Math.max(1000, ImageStore.bound(config) / 4096));
         return link.enabled() ? new RedisResults(local, link, mapper, config) : local;
     }
 

@@ -43,7 +43,17 @@ public class ImageStore {
 
     @jakarta.inject.Inject
     ImageStore(GatewayConfig config, MeterRegistry metrics) {
-        this(config.cache().maxBytes().asLongValue(), config.cache().ttl(), metrics);
+        this(bound(config), config.cache().ttl(), metrics);
+    }
+
+    /**
+     * {@code imagen.cache.max-bytes}, or a quarter of the maximum heap (at most 512 MiB): the store
+     * must leave room for the images still arriving and being parsed, or a burst of large images
+     * would take the instance, and every stream on it, down with an OutOfMemoryError.
+     */
+    public static long bound(GatewayConfig config) {
+        return config.cache().maxBytes().map(io.quarkus.runtime.configuration.MemorySize::asLongValue)
+                .orElseGet(() -> Math.min(512L << 20, Runtime.getRuntime().maxMemory() / 4));
     }
 
     public ImageStore(long maxBytes, java.time.Duration ttl, MeterRegistry metrics) {

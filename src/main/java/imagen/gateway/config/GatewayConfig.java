@@ -107,6 +107,13 @@ public interface GatewayConfig {
         @WithDefault("us-central1")
         List<String> locations();
 
+        /**
+         * Stream events over 1 MiB (images, previews) arriving at once over all streams; the others
+         * wait, paused. 0 = one per 128 MiB of the maximum heap.
+         */
+        @WithDefault("0")
+        int maxLargeEvents();
+
         /** Endpoint base; may contain {@code {location}}. Default: Google's regional endpoints. */
         Optional<String> url();
 
@@ -128,9 +135,8 @@ public interface GatewayConfig {
         @WithDefault("24h")
         Duration ttl();
 
-        /** Byte bound of stored images (decoded bytes). */
-        @WithDefault("512M")
-        MemorySize maxBytes();
+        /** Byte bound of stored images (decoded bytes); unset = a quarter of the maximum heap, at most 512 MiB. */
+        Optional<MemorySize> maxBytes();
     }
 
     interface Resilience {

@@ -60,6 +60,16 @@ import io.vertx.core.http.RequestOptions;
  * larger than {@link #INLINE_EVENT_BYTES} (an image, a preview) is parsed on a worker with the
  * response paused (which also pushes back on the server), then reading resumes on the event loop
  * where it stopped. Smaller events (text, the final usage) are handled where they arrived.
+ *
+ * <h2>How many large events at once</h2>
+ * An image costs its base64 while it arrives, whatever the parsing does, and twenty 4K images
+ * arriving together are 400 MB: more than the heap of a 512 MiB instance, which would die with all
+ * its streams. So a stream whose event grows past {@link #LARGE_EVENT_BYTES} takes one of a fixed
+ * number of permits ({@link LargeEvents}, {@code imagen.vertex.max-large-events}; by default one
+ * per 128 MiB of heap) and holds it until that event is handled; without one its response is paused,
+ * which pushes back on Vertex through TCP or HTTP/2 flow control, until a permit is handed to it in
+ * arrival order. What already arrived is still scanned, so small events are never held up. Streams
+ * holding permits never wait for anything but their own bytes, so they always finish and hand on.
  */
 @ApplicationScoped
 class VertexSse {
@@ -72,6 +82,8 @@ class VertexSse {
     static final int CHUNK_BYTES = 64 * 1024;
     /** An error answer's body is read up to this size; Vertex's error envelopes are a few hundred bytes. */
     static final int MAX_ERROR_BODY = 64 * 1024;
+    /** An event growing past this needs a {@link LargeEvents} permit to go on arriving. */
+    static final int LARGE_EVENT_BYTES = 1024 * 1024;
 
     /**
      * Takes one event's data: {@code length} bytes, readable once. The stream lets go of what has been
@@ -93,6 +105,66 @@ class VertexSse {
     GatewayConfig config;
 
     private volatile HttpClient client;
+    private volatile LargeEvents largeEvents;
+
+    /**
+     * Permits for large events in flight. Handed over in arrival order: a permit released while a
+     * stream waits goes to that stream (its grant runs on its own event loop), never back to the pool.
+     */
+    static final class LargeEvents {
+
+        private final int permits;
+        private final ArrayDeque<Runnable> waiting = new ArrayDeque<>();
+        private int inUse;
+
+        LargeEvents(int permits) {
+            this.permits = Math.max(1, permits);
+        }
+
+        /** For a heap of {@code maxHeap} bytes: one permit per 128 MiB (a 4K image's base64 and its parse, twice over). */
+        static LargeEvents forHeap(long maxHeap) {
+            return new LargeEvents((int) Math.min(1024, maxHeap / (128L << 20)));
+        }
+
+        static LargeEvents unlimited() {
+            return new LargeEvents(Integer.MAX_VALUE);
+        }
+
+        int permits() {
+            return permits;
+        }
+
+        /** True when a permit was taken; otherwise {@code onGranted} runs once one is handed over. */
+        synchronized boolean acquire(Runnable onGranted) {
+            if (inUse < permits) {
+                inUse++;
+                return true;
+            }
+            waiting.add(onGranted);
+            return false;
+        }
+
+        /** False when {@code onGranted} was handed a permit already (it will give it back). */
+        synchronized boolean cancel(Runnable onGranted) {
+            return waiting.remove(onGranted);
+        }
+
+        void release() {
+            Runnable next;
+            synchronized (this) {
+                next = waiting.poll();
+                if (next == null) {
+                    inUse--;
+                    return;
+                }
+            }
+            next.run();
+        }
+
+        synchronized int waiting() {
+            return waiting.size();
+        }
+    }
 
     /**
      * POSTs {@code body} to {@code url} and hands each event of the answer to {@code handler}, in
@@ -101,14 +173,35 @@ class VertexSse {
      * attempt timeout, a cancelled job) closes the stream.
      */
     Uni<Void> post(String url, Map<String, String> headers, byte[] body, EventHandler handler, ErrorMapper errors) {
-        return post(client(), Infrastructure.getDefaultWorkerPool(), url, headers, body, handler, errors);
+        return post(client(), Infrastructure.getDefaultWorkerPool(), largeEvents(), url, headers, body, handler, errors);
+    }
+
+    private LargeEvents largeEvents() {
+        LargeEvents l = largeEvents;
+        if (l == null) {
+            synchronized (this) {
+                l = largeEvents;
+                if (l == null) {
+                    int configured = config.vertex().maxLargeEvents();
+                    l = configured > 0 ? new LargeEvents(configured) : LargeEvents.forHeap(Runtime.getRuntime().maxMemory());
+                    largeEvents = l;
+                }
+            }
+        }
+        return l;
     }
 
     /** {@link #post(String, Map, byte[], EventHandler, ErrorMapper)} with a given client, and worker for large events. */
     static Uni<Void> post(HttpClient client, Executor worker, String url, Map<String, String> headers, byte[] body,
             EventHandler handler, ErrorMapper errors) {
+        return post(client, worker, LargeEvents.unlimited(), url, headers, body, handler, errors);
+    }
+
+    /** The same, with the permits large events arrive under. */
+    static Uni<Void> post(HttpClient client, Executor worker, LargeEvents large, String url, Map<String, String> headers,
+            byte[] body, EventHandler handler, ErrorMapper errors) {
         return Uni.createFrom().emitter(emitter -> {
-            Exchange exchange = new Exchange(emitter, handler, errors, worker);
+            Exchange exchange = new Exchange(emitter, handler, errors, worker, large);
             emitter.onTermination(exchange::abort);
             RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url)
                     .putHeader("Content-Type", "application/json").putHeader("Accept", "text/event-stream");
@@ -180,6 +273,10 @@ class VertexSse {
         private final EventHandler handler;
         private final ErrorMapper errors;
         private final Executor worker;
+        private final LargeEvents large;
+        /** This stream's event is large and holds a permit / waits for one (the response paused meanwhile). */
+        private boolean holdsPermit;
+        private Runnable awaitedPermit;
 
         private volatile HttpClientRequest request;
         private HttpClientResponse response;
@@ -200,11 +297,13 @@ class VertexSse {
         /** Completed, failed or aborted: nothing more happens. */
         private volatile boolean settled;
 
-        Exchange(UniEmitter<? super Void> emitter, EventHandler handler, ErrorMapper errors, Executor worker) {
+        Exchange(UniEmitter<? super Void> emitter, EventHandler handler, ErrorMapper errors, Executor worker,
+                LargeEvents large) {
             this.emitter = emitter;
             this.handler = handler;
             this.errors = errors;
             this.worker = worker;
+            this.large = large;
         }
 
         /** The request exists; false (and the request reset) when the call was cancelled meanwhile. */
@@ -299,6 +398,53 @@ class VertexSse {
             if (lineLength + dataLength > MAX_EVENT_BYTES) {
                 fail(new UpstreamException(502, "BAD_GATEWAY", "upstream sent a stream event larger than "
                         + (MAX_EVENT_BYTES >> 20) + " MiB", false, null));
+            } else if (!holdsPermit && awaitedPermit == null && lineLength + dataLength > LARGE_EVENT_BYTES) {
+                takePermit();
+            }
+        }
+
+        /** A large event is arriving: go on with a permit, or pause until one is handed over. */
+        private void takePermit() {
+            Context loop = context;
+            Runnable granted = new Runnable() {
+                @Override
+                public void run() {
+                    loop.runOnContext(v -> permitGranted(this));
+                }
+            };
+            if (large.acquire(granted)) {
+                holdsPermit = true;
+            } else {
+                awaitedPermit = granted;
+                response.pause();
+            }
+        }
+
+        private void permitGranted(Runnable granted) {
+            if (settled || awaitedPermit != granted) {
+                large.release();
+                return;
+            }
+            awaitedPermit = null;
+            holdsPermit = true;
+            if (!parsing && !ended) {
+                response.resume();
+            }
+        }
+
+        /** The large event was handled, or the stream ended: the permit goes to the next stream waiting. */
+        private void givePermitBack() {
+            if (holdsPermit) {
+                holdsPermit = false;
+                large.release();
+            }
+            Runnable awaited = awaitedPermit;
+            if (awaited != null) {
+                awaitedPermit = null;
+                if (!large.cancel(awaited)) {
+                    // handed over meanwhile: its grant, on this loop, sees it is no longer awaited and gives it back
+                    return;
+                }
             }
         }
 
@@ -317,7 +463,15 @@ class VertexSse {
                 }
             }
             settled = true;
+            givePermitBack();
             emitter.complete(null);
+        }
+
+        /** A large line that was not data (a comment, another field) was dropped: its permit is not needed. */
+        private void keepPermitOnlyForData() {
+            if (dataLength <= LARGE_EVENT_BYTES) {
+                givePermitBack();
+            }
         }
 
         /** One line of the stream, per the SSE format: a field, a comment, or the blank line that ends an event. */
@@ -337,6 +491,7 @@ class VertexSse {
             }
             byte first = byteAt(text, 0);
             if (first == ':') {
+                keepPermitOnlyForData();
                 return;
             }
             // field names are short: look for the colon among the first bytes only
@@ -349,6 +504,7 @@ class VertexSse {
             }
             if (colon != 4 || byteAt(text, 0) != 'd' || byteAt(text, 1) != 'a' || byteAt(text, 2) != 't'
                     || byteAt(text, 3) != 'a') {
+                keepPermitOnlyForData();
                 return;
             }
             long valueStart = colon + 1;
@@ -371,6 +527,7 @@ class VertexSse {
             dataLength = 0;
             hasData = false;
             if (length <= INLINE_EVENT_BYTES) {
+                givePermitBack();
                 Throwable failure = handle(event, length);
                 if (failure != null) {
                     fail(failure);
@@ -383,12 +540,13 @@ class VertexSse {
                 Throwable failure = handle(event, length);
                 context.runOnContext(v -> {
                     parsing = false;
+                    givePermitBack();
                     if (failure != null) {
                         fail(failure);
                         return;
                     }
                     pump();
-                    if (!parsing && !settled && !ended) {
+                    if (!parsing && !settled && !ended && awaitedPermit == null) {
                         response.resume();
                     }
                 });
@@ -435,6 +593,7 @@ class VertexSse {
 
         /** On the event loop. */
         private void release() {
+            givePermitBack();
             input.clear();
             line = new ArrayList<>();
             data = new ArrayList<>();

@@ -183,4 +183,71 @@ class GeminiSseTest {
 
         await().atMost(WAIT).untilTrue(serverSawClose);
     }
+
+    /**
+     * With one permit, a stream whose event grows past {@link VertexSse#LARGE_EVENT_BYTES} while another
+     * holds the permit waits, paused, and goes on when it is handed over: every stream completes, in full.
+     */
+    @Test
+    void largeEventsArriveUnderPermitsAndEveryStreamFinishes() throws Exception {
+        String large = "y".repeat(VertexSse.LARGE_EVENT_BYTES + 4096);
+        answer = response -> {
+            response.setChunked(true).putHeader("Content-Type", "text/event-stream");
+            List<Buffer> pieces = new java.util.ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                String event = "data: " + large + i + "\n\n";
+                for (int at = 0; at < event.length(); at += 256 * 1024) {
+                    pieces.add(Buffer.buffer(event.substring(at, Math.min(event.length(), at + 256 * 1024))));
+                }
+            }
+            pieces.add(Buffer.buffer("data: end\n\n"));
+            writeFrom(response, pieces, 0);
+        };
+        VertexSse.LargeEvents permits = new VertexSse.LargeEvents(1);
+        ExecutorService parsers = Executors.newCachedThreadPool();
+        java.util.concurrent.CountDownLatch firstHandled = new java.util.concurrent.CountDownLatch(1);
+        try {
+            List<List<String>> seen = List.of(new CopyOnWriteArrayList<>(), new CopyOnWriteArrayList<>(), new CopyOnWriteArrayList<>());
+            List<java.util.concurrent.CompletableFuture<Void>> calls = new java.util.ArrayList<>();
+            for (List<String> events : seen) {
+                calls.add(VertexSse.post(client, parsers, permits, url(), Map.of(), new byte[0], (data, length) -> {
+                    String text = new String(data.readAllBytes(), StandardCharsets.UTF_8);
+                    if (length > VertexSse.INLINE_EVENT_BYTES) {
+                        // the first large event handled keeps its permit until the others are seen waiting
+                        firstHandled.await(WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                    }
+                    events.add(text.length() > 16 ? "large" + text.charAt(text.length() - 1) : text);
+                }, VertexErrors::fromResponse).subscribeAsCompletionStage());
+            }
+            await().atMost(WAIT).until(() -> permits.waiting() == 2);
+            firstHandled.countDown();
+            java.util.concurrent.CompletableFuture.allOf(calls.toArray(java.util.concurrent.CompletableFuture[]::new))
+                    .get(WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            for (List<String> events : seen) {
+                assertThat(events).containsExactly("large0", "large1", "end");
+            }
+            assertThat(permits.waiting()).isZero();
+            assertThat(permits.acquire(() -> { })).as("the permit is back").isTrue();
+        } finally {
+            parsers.shutdownNow();
+        }
+    }
+
+    @Test
+    void aStreamCancelledWhileWaitingForAPermitGivesUpItsPlace() {
+        VertexSse.LargeEvents permits = new VertexSse.LargeEvents(1);
+        assertThat(permits.acquire(() -> { })).isTrue();
+        String event = "data: " + "z".repeat(VertexSse.LARGE_EVENT_BYTES + 4096) + "\n\n";
+        // the first piece passes the threshold; the rest of the event comes after it
+        answerInPieces(event.substring(0, VertexSse.LARGE_EVENT_BYTES + 100), event.substring(VertexSse.LARGE_EVENT_BYTES + 100));
+        Cancellable call = VertexSse.post(client, worker, permits, url(), Map.of(), new byte[0], (data, length) -> {
+        }, VertexErrors::fromResponse).subscribe().with(v -> { }, f -> { });
+        await().atMost(WAIT).until(() -> permits.waiting() == 1);
+
+        call.cancel();
+
+        await().atMost(WAIT).until(() -> permits.waiting() == 0);
+        permits.release();
+        assertThat(permits.acquire(() -> { })).as("the one permit is free again, not handed to the cancelled stream").isTrue();
+    }
 }
