@@ -1,24 +1,56 @@
 package imagen.gateway.api;
 
+import java.io.ByteArrayInputStream;
+import java.io.EOFException;
+import java.util.Optional;
+
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 import imagen.gateway.request.Problem;
 import io.quarkus.runtime.configuration.MemorySize;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * Answers an over-large body announced by {@code Content-Length} with a 413 problem before reading
- * it. (A chunked body that outgrows {@code quarkus.http.limits.max-body-size} is still cut off by
- * the HTTP layer, with a bare 413.)
+ * The request body's limit ({@code quarkus.http.limits.max-body-size}) and type, answered as
+ * problems before any of the body is parsed.
+ *
+ * <ul>
+ * <li>A body announced larger by {@code Content-Length} is a 413 before a byte of it is read, ahead
+ * of every other route.</li>
+ * <li>A body of unannounced length (chunked) is read here, counted as it arrives: the first chunk
+ * past the limit stops the reading and is answered with the 413 (then the connection closes);
+ * a body within the limit is handed to the resource as read. Left to Quarkus REST, such a body
+ * went to a blocking stream that answered a bare 413 itself and then failed the request a second
+ * time, once in the reader and once more writing the error, each with a stack trace.</li>
+ * <li>A body without a {@code Content-Type}, or with a wildcard one, is a 415 naming
+ * {@code application/json}, as a wrong type already is ({@link ProblemMappers#unsupported}):
+ * JAX-RS matches such a request to any {@code @Consumes}. A {@code Content-Type} that does not
+ * parse is a 415 too, before the matching fails on it.</li>
+ * </ul>
+ * The last two run as request filters: after the API key is checked and the request is matched to
+ * a resource method (an unknown path or a wrong type is answered without reading the body), and
+ * before Quarkus REST's own reading of the body.
  */
 @Singleton
 public class BodyLimitFilter {
+
+    private static final Logger LOG = Logger.getLogger(BodyLimitFilter.class);
+    private static final Uni<Response> CONTINUE = Uni.createFrom().nullItem();
 
     @Inject
     @ConfigProperty(name = "quarkus.http.limits.max-body-size")
@@ -33,13 +65,14 @@ public class BodyLimitFilter {
         if (length != null) {
             try {
                 if (Long.parseLong(length.trim()) > maxBodySize.asLongValue()) {
-                    String body = "{\"type\":\"urn:imagen-gateway:problem:payload-too-large\",\"title\":\"Request Entity Too Large\","
-                            + "\"status\":413,\"detail\":\"the request body is larger than " + maxBodySize.asLongValue()
-                            + " bytes\",\"instance\":\"" + context.request().path().replace("\"", "") + "\"}";
+                    String path = context.request().path();
+                    String body = Problems.json(Problems.tooLarge(maxBodySize.asLongValue(), path), path);
+                    LOG.debugf("%s: 413, Content-Length %s", path, length);
                     context.response().setStatusCode(413)
                             .putHeader(HttpHeaders.CONTENT_TYPE, Problem.MEDIA_TYPE)
                             .putHeader(HttpHeaders.CONNECTION, "close")
-                            .end(body);
+                            .end(body)
+                            .onComplete(written -> context.request().connection().close());
                     return;
                 }
             } catch (NumberFormatException malformed) {
@@ -47,5 +80,83 @@ public class BodyLimitFilter {
             }
         }
         context.next();
+    }
+
+    /**
+     * A {@code Content-Type} that is no media type at all ({@code foo}) is a 415 here, before
+     * matching: the matching would fail on it with a 500.
+     */
+    @ServerRequestFilter(preMatching = true, priority = 6000)
+    public Optional<Response> refuseMalformedType(ContainerRequestContext request) {
+        String type = request.getHeaderString(HttpHeaders.CONTENT_TYPE.toString());
+        if (type == null) {
+            return Optional.empty();
+        }
+        try {
+            MediaType.valueOf(type);
+            return Optional.empty();
+        } catch (IllegalArgumentException notAMediaType) {
+            String path = request.getUriInfo().getRequestUri().getRawPath();
+            LOG.debugf("%s: 415, Content-Type is not a media type", path);
+            return Optional.of(Problems.answer(Problems.unsupportedMediaType(type, path), path));
+        }
+    }
+
+    /** A body without a JSON type, or one of unannounced length: see the class comment. */
+    @ServerRequestFilter
+    public Uni<Response> readUnannouncedBody(ContainerRequestContext request, RoutingContext context) {
+        HttpServerRequest http = context.request();
+        HttpMethod method = http.method();
+        if (method != HttpMethod.POST && method != HttpMethod.PUT && method != HttpMethod.PATCH) {
+            return CONTINUE;
+        }
+        String path = http.path();
+        MediaType type = request.getMediaType();
+        // matching takes a missing type, */* and application/* for application/json: only JSON is JSON
+        if (type == null || !"application".equalsIgnoreCase(type.getType()) || !"json".equalsIgnoreCase(type.getSubtype())) {
+            LOG.debugf("%s: 415, Content-Type %s", path, type);
+            return Uni.createFrom().item(Problems.answer(Problems.unsupportedMediaType(
+                    http.getHeader(HttpHeaders.CONTENT_TYPE), path), path));
+        }
+        if (http.getHeader(HttpHeaders.CONTENT_LENGTH) != null || http.isEnded()) {
+            return CONTINUE;
+        }
+        long limit = maxBodySize.asLongValue();
+        return Uni.createFrom().emitter(emitter -> {
+            Buffer body = Buffer.buffer();
+            boolean[] refused = {false};
+            http.handler(chunk -> {
+                if (refused[0]) {
+                    return;
+                }
+                if ((long) body.length() + chunk.length() > limit) {
+                    refused[0] = true;
+                    http.pause();
+                    LOG.debugf("%s: 413 after %d bytes of a body without Content-Length", path,
+                            (long) body.length() + chunk.length());
+                    context.addEndHandler(written -> http.connection().close());
+                    emitter.complete(Response.fromResponse(Problems.answer(Problems.tooLarge(limit, path), path))
+                            .header(HttpHeaders.CONNECTION.toString(), "close").build());
+                    return;
+                }
+                body.appendBuffer(chunk);
+            });
+            http.endHandler(end -> {
+                if (!refused[0]) {
+                    request.setEntityStream(new ByteArrayInputStream(body.getBytes()));
+                    emitter.complete(null);
+                }
+            });
+            http.exceptionHandler(failure -> {
+                if (!refused[0]) {
+                    refused[0] = true;
+                    emitter.fail(new EOFException("the body ended early: " + failure.getClass().getSimpleName()));
+                }
+            });
+            if ("100-continue".equalsIgnoreCase(http.getHeader(HttpHeaders.EXPECT))) {
+                http.response().writeContinue();
+            }
+            http.resume();
+        });
     }
 }

@@ -230,6 +230,9 @@ public class GeminiCompatResource {
     /** The request, validated for its Gemini model, or a 400 in Google's envelope naming each field by its JSON path. */
     CanonicalRequest parse(String model, JsonNode body, String fault) {
         List<Problem.FieldError> errors = new ArrayList<>();
+        if (body == null || !body.isObject()) {
+            throw new VertexErrorBodies.InvalidVertexRequest("the body must be a JSON object with contents", errors);
+        }
         GenerationRequest request = GeminiRequests.read(model, body, errors);
         if (request != null && catalog.model(model).map(m -> m.protocol() != Protocol.GEMINI).orElse(false)) {
             errors.add(new Problem.FieldError("model", "'" + model + "' is an Imagen model: call :predict, or name a"
@@ -237,7 +240,7 @@ public class GeminiCompatResource {
                             .filter(m -> m.protocol() == Protocol.GEMINI).map(m -> m.id()).toList()) + ")"));
         }
         if (request != null && errors.isEmpty()) {
-            errors.addAll(validation.errors(request, GeminiRequests.PATHS));
+            errors.addAll(validation.errors(request, GeminiRequests.paths(body)));
         }
         if (!errors.isEmpty()) {
             throw new VertexErrorBodies.InvalidVertexRequest("invalid generateContent request", errors);

@@ -8,6 +8,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -29,41 +31,72 @@ final class GeminiRequests {
             "imageConfig", "thinkingConfig");
     private static final Set<String> IMAGE_CONFIG = Set.of("aspectRatio", "imageSize", "personGeneration",
             "imageOutputOptions");
+    private static final Pattern IMAGE_FIELD = Pattern.compile("images\\[(\\d+)](.*)");
     private static final Map<String, String> PERSON_GENERATION = Map.of("ALLOW_ALL", "allow_all", "ALLOW_ADULT",
             "allow_adult", "ALLOW_NONE", "dont_allow");
 
-    /** Where each field of the gateway's request sits in a {@code GenerateContentRequest}. */
-    static final UnaryOperator<String> PATHS = field -> switch (field) {
-        case "prompt" -> "contents[0].parts[].text";
-        case "images" -> "contents[0].parts[].inlineData";
-        case "seed" -> "generationConfig.seed";
-        case "sampleCount" -> "generationConfig.candidateCount";
-        case "aspectRatio", "imageSize", "personGeneration" -> "generationConfig.imageConfig." + field;
-        case "outputOptions.mimeType" -> "generationConfig.imageConfig.imageOutputOptions.mimeType";
-        case "outputOptions.compressionQuality" -> "generationConfig.imageConfig.imageOutputOptions.compressionQuality";
-        case "thinkingLevel" -> "generationConfig.thinkingConfig.thinkingLevel";
-        case "safetySetting" -> "safetySettings";
-        default -> field.startsWith("images") ? "contents[0].parts" + field.substring("images".length()) : field;
-    };
+    /**
+     * Where each field of the gateway's request sits in this {@code GenerateContentRequest}: the
+     * k-th reference image is the k-th {@code inlineData} part, whichever its index among the parts.
+     */
+    static UnaryOperator<String> paths(JsonNode body) {
+        List<Integer> imageParts = new ArrayList<>();
+        JsonNode parts = body == null ? null : body.path("contents").path(0).path("parts");
+        if (parts != null && parts.isArray()) {
+            for (int i = 0; i < parts.size(); i++) {
+                if (!parts.get(i).hasNonNull("text") && parts.get(i).path("inlineData").isObject()) {
+                    imageParts.add(i);
+                }
+            }
+        }
+        return field -> switch (field) {
+            case "prompt" -> "contents[0].parts[].text";
+            case "images" -> "contents[0].parts[].inlineData";
+            case "seed" -> "generationConfig.seed";
+            case "sampleCount" -> "generationConfig.candidateCount";
+            case "aspectRatio", "imageSize", "personGeneration" -> "generationConfig.imageConfig." + field;
+            case "outputOptions.mimeType" -> "generationConfig.imageConfig.imageOutputOptions.mimeType";
+            case "outputOptions.compressionQuality" -> "generationConfig.imageConfig.imageOutputOptions.compressionQuality";
+            case "thinkingLevel" -> "generationConfig.thinkingConfig.thinkingLevel";
+            case "safetySetting" -> "safetySettings";
+            default -> image(field, imageParts);
+        };
+    }
+
+    /** {@code images[1].mimeType} → {@code contents[0].parts[2].inlineData.mimeType}. */
+    private static String image(String field, List<Integer> imageParts) {
+        Matcher image = IMAGE_FIELD.matcher(field);
+        if (!image.matches()) {
+            return field;
+        }
+        int k = Integer.parseInt(image.group(1));
+        String part = k < imageParts.size() ? String.valueOf(imageParts.get(k)) : "";
+        return "contents[0].parts[" + part + "].inlineData" + image.group(2);
+    }
 
     private GeminiRequests() {
     }
 
-    /** The request, or the field errors of what cannot be read into it. */
+    /** The request, or the field errors of what cannot be read into it, each named by its JSON path. */
     static GenerationRequest read(String model, JsonNode body, List<Problem.FieldError> errors) {
         if (body == null || !body.isObject()) {
-            errors.add(new Problem.FieldError("body", "must be a JSON object with contents"));
             return null;
         }
         unknown(body, TOP_LEVEL, "", errors);
         StringBuilder prompt = new StringBuilder();
         List<ReferenceImage> images = new ArrayList<>();
         JsonNode contents = body.get("contents");
-        if (contents == null || !contents.isArray() || contents.isEmpty()) {
+        if (contents == null || contents.isNull()) {
+            errors.add(new Problem.FieldError("contents", "is required: one user turn with the prompt"));
+        } else if (!contents.isArray()) {
+            errors.add(new Problem.FieldError("contents", "must be an array"));
+        } else if (contents.isEmpty()) {
             errors.add(new Problem.FieldError("contents", "must hold one user turn with the prompt"));
         } else if (contents.size() > 1) {
             errors.add(new Problem.FieldError("contents", "must hold exactly one user turn: the gateway generates images,"
                     + " it keeps no conversation"));
+        } else if (!contents.get(0).isObject()) {
+            errors.add(new Problem.FieldError("contents[0]", "must be an object"));
         } else {
             parts(contents.get(0), prompt, images, errors);
         }
@@ -74,22 +107,36 @@ final class GeminiRequests {
         String personGeneration = null;
         String thinkingLevel = null;
         OutputOptions output = null;
-        if (!config.isMissingNode() && !config.isNull()) {
+        if (object(config, "generationConfig", errors)) {
             unknown(config, GENERATION_CONFIG, "generationConfig.", errors);
             JsonNode modalities = config.path("responseModalities");
-            if (modalities.isArray() && !modalities.toString().toUpperCase(Locale.ROOT).contains("\"IMAGE\"")) {
-                errors.add(new Problem.FieldError("generationConfig.responseModalities", "must include IMAGE"));
+            if (array(modalities, "generationConfig.responseModalities", errors)) {
+                boolean image = false;
+                for (int i = 0; i < modalities.size(); i++) {
+                    if (!modalities.get(i).isTextual()) {
+                        errors.add(new Problem.FieldError("generationConfig.responseModalities[" + i + "]",
+                                "must be a string"));
+                    } else if ("IMAGE".equalsIgnoreCase(modalities.get(i).asText())) {
+                        image = true;
+                    }
+                }
+                if (!image) {
+                    errors.add(new Problem.FieldError("generationConfig.responseModalities", "must include IMAGE"));
+                }
             }
             JsonNode candidates = config.path("candidateCount");
-            if (!candidates.isMissingNode() && !(candidates.canConvertToInt() && candidates.asInt() == 1)) {
-                errors.add(new Problem.FieldError("generationConfig.candidateCount",
-                        "image models make one candidate per call; send several requests"));
+            if (!candidates.isMissingNode() && !candidates.isNull()) {
+                Long count = integer(candidates, "generationConfig.candidateCount", errors);
+                if (count != null && count != 1) {
+                    errors.add(new Problem.FieldError("generationConfig.candidateCount",
+                            "image models make one candidate per call; send several requests"));
+                }
             }
             if (config.has("seed")) {
                 seed = integer(config.get("seed"), "generationConfig.seed", errors);
             }
             JsonNode image = config.path("imageConfig");
-            if (image.isObject()) {
+            if (object(image, "generationConfig.imageConfig", errors)) {
                 unknown(image, IMAGE_CONFIG, "generationConfig.imageConfig.", errors);
                 aspectRatio = text(image, "aspectRatio", "generationConfig.imageConfig.", errors);
                 imageSize = text(image, "imageSize", "generationConfig.imageConfig.", errors);
@@ -102,20 +149,35 @@ final class GeminiRequests {
                     }
                 }
                 JsonNode options = image.path("imageOutputOptions");
-                if (options.isObject()) {
+                String where = "generationConfig.imageConfig.imageOutputOptions";
+                if (object(options, where, errors)) {
+                    unknown(options, Set.of("mimeType", "compressionQuality"), where + ".", errors);
                     Long quality = options.has("compressionQuality")
-                            ? integer(options.get("compressionQuality"),
-                                    "generationConfig.imageConfig.imageOutputOptions.compressionQuality", errors)
+                            ? integer(options.get("compressionQuality"), where + ".compressionQuality", errors)
                             : null;
-                    output = new OutputOptions(text(options, "mimeType", "generationConfig.imageConfig.imageOutputOptions.",
-                            errors), quality == null ? null : quality.intValue());
+                    output = new OutputOptions(text(options, "mimeType", where + ".", errors),
+                            quality == null || quality > Integer.MAX_VALUE || quality < Integer.MIN_VALUE ? null
+                                    : quality.intValue());
                 }
             }
             JsonNode thinking = config.path("thinkingConfig");
-            if (thinking.isObject()) {
+            if (object(thinking, "generationConfig.thinkingConfig", errors)) {
                 unknown(thinking, Set.of("thinkingLevel", "includeThoughts"), "generationConfig.thinkingConfig.", errors);
                 thinkingLevel = text(thinking, "thinkingLevel", "generationConfig.thinkingConfig.", errors);
+                JsonNode include = thinking.path("includeThoughts");
+                if (!include.isMissingNode() && !include.isNull() && !include.isBoolean()) {
+                    errors.add(new Problem.FieldError("generationConfig.thinkingConfig.includeThoughts",
+                            "must be a boolean"));
+                }
             }
+        }
+        JsonNode labels = body.path("labels");
+        if (object(labels, "labels", errors)) {
+            labels.fields().forEachRemaining(label -> {
+                if (!label.getValue().isTextual()) {
+                    errors.add(new Problem.FieldError("labels." + label.getKey(), "must be a string"));
+                }
+            });
         }
         String safety = safety(body.path("safetySettings"), errors);
         return new GenerationRequest(model, prompt.toString(), null, null, seed, null, aspectRatio, null, null, null, output,
@@ -124,8 +186,10 @@ final class GeminiRequests {
 
     private static void parts(JsonNode content, StringBuilder prompt, List<ReferenceImage> images,
             List<Problem.FieldError> errors) {
-        String role = content.path("role").asText("user");
-        if (!"user".equals(role)) {
+        JsonNode role = content.path("role");
+        if (!role.isMissingNode() && !role.isNull() && !role.isTextual()) {
+            errors.add(new Problem.FieldError("contents[0].role", "must be a string"));
+        } else if (role.isTextual() && !"user".equals(role.asText())) {
             errors.add(new Problem.FieldError("contents[0].role", "must be user"));
         }
         JsonNode parts = content.path("parts");
@@ -136,16 +200,16 @@ final class GeminiRequests {
         for (int i = 0; i < parts.size(); i++) {
             JsonNode part = parts.get(i);
             String where = "contents[0].parts[" + i + "]";
-            if (part.hasNonNull("text")) {
-                prompt.append(prompt.length() > 0 ? "\n" : "").append(part.get("text").asText());
-            } else if (part.path("inlineData").isObject()) {
-                JsonNode data = part.get("inlineData");
-                try {
-                    images.add(new ReferenceImage(data.path("mimeType").asText(null),
-                            Base64.getDecoder().decode(data.path("data").asText(""))));
-                } catch (IllegalArgumentException notBase64) {
-                    errors.add(new Problem.FieldError(where + ".inlineData.data", "must be base64"));
+            if (!part.isObject()) {
+                errors.add(new Problem.FieldError(where, "must be an object"));
+            } else if (part.hasNonNull("text")) {
+                if (!part.get("text").isTextual()) {
+                    errors.add(new Problem.FieldError(where + ".text", "must be a string"));
+                } else {
+                    prompt.append(prompt.length() > 0 ? "\n" : "").append(part.get("text").asText());
                 }
+            } else if (part.hasNonNull("inlineData")) {
+                image(part.get("inlineData"), where + ".inlineData", images, errors);
             } else {
                 errors.add(new Problem.FieldError(where, "must be a text or an inlineData part"
                         + " (files by URI, function calls and the like are not supported)"));
@@ -153,16 +217,48 @@ final class GeminiRequests {
         }
     }
 
+    private static void image(JsonNode data, String where, List<ReferenceImage> images, List<Problem.FieldError> errors) {
+        if (!data.isObject()) {
+            errors.add(new Problem.FieldError(where, "must be an object"));
+            return;
+        }
+        String mimeType = text(data, "mimeType", where + ".", errors);
+        JsonNode bytes = data.path("data");
+        if (!bytes.isTextual()) {
+            errors.add(new Problem.FieldError(where + ".data", bytes.isMissingNode() || bytes.isNull()
+                    ? "is required: the image, base64" : "must be a string"));
+            return;
+        }
+        try {
+            images.add(new ReferenceImage(mimeType, Base64.getDecoder().decode(bytes.asText())));
+        } catch (IllegalArgumentException notBase64) {
+            errors.add(new Problem.FieldError(where + ".data", "must be base64"));
+        }
+    }
+
     /** Gemini's per-category thresholds as the one Imagen safety setting: all categories must agree. */
     private static String safety(JsonNode settings, List<Problem.FieldError> errors) {
-        if (settings.isMissingNode() || settings.isNull()) {
+        if (!array(settings, "safetySettings", errors)) {
             return null;
         }
         Set<String> thresholds = new HashSet<>();
-        if (settings.isArray()) {
-            settings.forEach(setting -> thresholds.add(setting.path("threshold").asText("").toUpperCase(Locale.ROOT)));
+        boolean readable = true;
+        for (int i = 0; i < settings.size(); i++) {
+            JsonNode setting = settings.get(i);
+            String where = "safetySettings[" + i + "]";
+            if (!setting.isObject()) {
+                errors.add(new Problem.FieldError(where, "must be an object"));
+                readable = false;
+                continue;
+            }
+            String threshold = text(setting, "threshold", where + ".", errors);
+            text(setting, "category", where + ".", errors);
+            thresholds.add(threshold == null ? "" : threshold.toUpperCase(Locale.ROOT));
         }
-        if (!settings.isArray() || thresholds.size() != 1) {
+        if (!readable) {
+            return null;
+        }
+        if (thresholds.size() != 1) {
             errors.add(new Problem.FieldError("safetySettings",
                     "must give every category the same threshold (the gateway keys and applies one setting)"));
             return null;
@@ -177,6 +273,30 @@ final class GeminiRequests {
                 yield null;
             }
         };
+    }
+
+    /** Whether an optional member is there and an object; an error if it is there and not one. */
+    private static boolean object(JsonNode node, String where, List<Problem.FieldError> errors) {
+        if (node.isMissingNode() || node.isNull()) {
+            return false;
+        }
+        if (!node.isObject()) {
+            errors.add(new Problem.FieldError(where, "must be an object"));
+            return false;
+        }
+        return true;
+    }
+
+    /** Whether an optional member is there and an array; an error if it is there and not one. */
+    private static boolean array(JsonNode node, String where, List<Problem.FieldError> errors) {
+        if (node.isMissingNode() || node.isNull()) {
+            return false;
+        }
+        if (!node.isArray()) {
+            errors.add(new Problem.FieldError(where, "must be an array"));
+            return false;
+        }
+        return true;
     }
 
     private static void unknown(JsonNode node, Set<String> known, String prefix, List<Problem.FieldError> errors) {
@@ -203,8 +323,12 @@ final class GeminiRequests {
         if (value == null || value.isNull()) {
             return null;
         }
-        if (!value.isIntegralNumber() || !value.canConvertToLong()) {
+        if (!value.isIntegralNumber()) {
             errors.add(new Problem.FieldError(where, "must be an integer"));
+            return null;
+        }
+        if (!value.canConvertToLong()) {
+            errors.add(new Problem.FieldError(where, "is out of range"));
             return null;
         }
         return value.asLong();

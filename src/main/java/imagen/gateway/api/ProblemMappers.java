@@ -1,29 +1,25 @@
 package imagen.gateway.api;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Collectors;
 
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.ConstraintViolationException;
 import jakarta.validation.ElementKind;
 import jakarta.validation.Path;
+import jakarta.ws.rs.NotSupportedException;
 import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
-import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.exc.InputCoercionException;
-import com.fasterxml.jackson.core.exc.StreamReadException;
-import com.fasterxml.jackson.databind.JsonMappingException;
-import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 
 import imagen.gateway.generation.JobRegistry.TooManyJobsException;
 import imagen.gateway.request.InvalidRequestException;
@@ -31,9 +27,11 @@ import imagen.gateway.request.Problem;
 import imagen.gateway.upstream.UpstreamException;
 
 /**
- * Every error the HTTP surface answers, as {@code application/problem+json} (RFC 9457). Client
- * input never yields a 500: bad JSON, unknown fields, wrong types and broken rules are 400s naming
- * each field.
+ * Every error the HTTP surface answers, as {@code application/problem+json} (RFC 9457), with
+ * Google's envelope beside it on the Vertex-compatible paths. Client input never yields a 500: bad
+ * JSON, unknown fields, wrong types and broken rules are 400s naming each field by its JSON path,
+ * in plain words (never a Java type, a Jackson message or a stack trace). A client's mistake is
+ * logged at DEBUG at most; ERROR is for the gateway's own failures.
  */
 public class ProblemMappers {
 
@@ -43,76 +41,72 @@ public class ProblemMappers {
     public Response invalid(ConstraintViolationException e, UriInfo uri) {
         List<Problem.FieldError> errors = new ArrayList<>();
         for (ConstraintViolation<?> violation : e.getConstraintViolations()) {
-            errors.add(new Problem.FieldError(field(violation.getPropertyPath()), violation.getMessage()));
+            String field = field(violation.getPropertyPath());
+            if (field.isEmpty()) {
+                // the body parameter itself: Quarkus reads an empty body (or a bare null) as no body
+                return client(Problem.invalid("the body must be a JSON object; it is empty or null", List.of(),
+                        path(uri)), uri);
+            }
+            errors.add(new Problem.FieldError(field, violation.getMessage()));
         }
         errors.sort(Comparator.comparing(Problem.FieldError::field).thenComparing(Problem.FieldError::message));
-        String detail = errors.stream().map(err -> err.field() + " " + err.message()).collect(Collectors.joining("; "));
-        return Problems.response(Problem.invalid(detail, errors, path(uri)));
+        return client(Problem.invalid(RequestValidation.describe(errors), errors, path(uri)), uri);
     }
 
-    @ServerExceptionMapper
-    public Response unknownField(UnrecognizedPropertyException e, UriInfo uri) {
-        String field = jsonPath(e);
-        return Problems.response(Problem.invalid("unknown field '" + field + "'",
-                List.of(new Problem.FieldError(field, "is not a known field")), path(uri)));
-    }
-
-    @ServerExceptionMapper
-    public Response wrongType(MismatchedInputException e, UriInfo uri) {
-        String field = jsonPath(e);
-        if (field.isEmpty() && e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Trailing token")) {
-            return Problems.response(Problem.invalid("trailing content after the JSON object", List.of(), path(uri)));
-        }
-        if (field.isEmpty()) {
-            return Problems.response(Problem.invalid("the body must be a JSON object", List.of(), path(uri)));
-        }
-        String expected = e.getTargetType() == null ? "a different type" : typeName(e.getTargetType());
-        String got = e instanceof InvalidFormatException ife ? " (got " + ife.getValue() + ")" : "";
-        return Problems.response(Problem.invalid(field + " must be " + expected + got,
-                List.of(new Problem.FieldError(field, "must be " + expected)), path(uri)));
-    }
-
-    @ServerExceptionMapper
-    public Response malformed(JsonParseException e, UriInfo uri) {
-        return unparsable(e, "", uri);
-    }
-
-    /** Bad syntax, invalid UTF-8, a number too large for its field (named when known). */
-    private static Response unparsable(StreamReadException e, String knownField, UriInfo uri) {
-        if (e instanceof InputCoercionException && !knownField.isEmpty()) {
-            return Problems.response(Problem.invalid(knownField + " is out of range: " + e.getOriginalMessage(),
-                    List.of(new Problem.FieldError(knownField, "is out of range")), path(uri)));
-        }
-        String where = e.getLocation() == null ? ""
-                : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
-        return Problems.response(Problem.invalid("malformed JSON" + where + ": " + e.getOriginalMessage(), List.of(),
-                path(uri)));
-    }
-
+    /**
+     * What Jackson could not read, wherever it surfaces: thrown as is (wrong types, unknown fields)
+     * or wrapped by Quarkus's reader in a bare 400 (syntax, encoding, numbers out of range, limits).
+     */
     @ServerExceptionMapper
     public Response unreadable(JsonProcessingException e, UriInfo uri) {
-        return Problems.response(Problem.invalid("the body is not valid JSON for this endpoint: "
-                + e.getOriginalMessage(), List.of(), path(uri)));
+        JsonErrors.Failure failure = JsonErrors.of(e);
+        if (failure == null) {
+            return unexpected(e, uri);
+        }
+        return client(failure.problem(path(uri)), uri);
+    }
+
+    /** Named apart so it takes precedence over Quarkus's own mapper for it (a bare 400). */
+    @ServerExceptionMapper
+    public Response mismatched(MismatchedInputException e, UriInfo uri) {
+        return unreadable(e, uri);
     }
 
     @ServerExceptionMapper
     public Response invalidPredict(VertexErrorBodies.InvalidVertexRequest e, UriInfo uri) {
+        LOG.debugf("%s: 400 %s", path(uri), e.getMessage());
         return VertexErrorBodies.invalid(e, path(uri));
     }
 
     @ServerExceptionMapper
     public Response invalidRequest(InvalidRequestException e, UriInfo uri) {
-        return Problems.response(Problem.invalid(e.getMessage(), e.errors(), path(uri)));
+        return client(Problem.invalid(e.getMessage(), e.errors(), path(uri)), uri);
     }
 
     @ServerExceptionMapper
     public Response upstream(UpstreamException e, UriInfo uri) {
-        return Problems.response(e.toProblem(path(uri)));
+        return Problems.answer(e.toProblem(path(uri)), path(uri));
     }
 
     @ServerExceptionMapper
     public Response tooManyJobs(TooManyJobsException e, UriInfo uri) {
-        return Problems.response(Problem.unavailable("too-many-jobs", 429, e.getMessage(), path(uri), 1000));
+        return Problems.answer(Problem.unavailable("too-many-jobs", 429, e.getMessage(), path(uri), 1000), path(uri));
+    }
+
+    /** No resource method takes the request's Content-Type: name the one that is taken. */
+    @ServerExceptionMapper
+    public Response unsupported(NotSupportedException e, UriInfo uri, HttpHeaders headers) {
+        return client(Problems.unsupportedMediaType(headers.getHeaderString(HttpHeaders.CONTENT_TYPE), path(uri)), uri);
+    }
+
+    /**
+     * The body could not be read to its end: the client went away or broke the framing. There is
+     * nobody to answer, usually; this is the client's doing, not the gateway's.
+     */
+    @ServerExceptionMapper
+    public Response bodyNotRead(IOException e, UriInfo uri) {
+        LOG.debugf("%s: the request body could not be read (%s)", path(uri), e.getClass().getSimpleName());
+        return client(Problem.invalid("the request body could not be read to its end", List.of(), path(uri)), uri);
     }
 
     @ServerExceptionMapper
@@ -121,37 +115,37 @@ public class ProblemMappers {
         int status = original.getStatus();
         // Quarkus's JSON reader wraps what the parser rejects (syntax, encoding, number range) in a bare 400.
         if (status == 400 && e.getCause() instanceof JsonProcessingException unreadable) {
-            StreamReadException parse = parseFailure(unreadable);
-            if (parse == null) {
-                return unreadable(unreadable, uri);
-            }
-            String field = unreadable instanceof JsonMappingException mapping ? jsonPath(mapping) : "";
-            return unparsable(parse, field, uri);
+            return unreadable(unreadable, uri);
         }
         if (status >= 500) {
             LOG.error("request failed", e);
         }
         String detail = switch (status) {
+            case 400 -> e.getCause() == null && e.getMessage() != null && !e.getMessage().startsWith("HTTP ")
+                    ? e.getMessage() : "the request could not be read";
             case 404 -> "no such resource";
             case 405 -> "method not allowed here";
             case 406 -> "cannot produce any of the accepted media types";
             case 413 -> "the request body is too large";
-            case 415 -> "unsupported content type; send application/json";
-            default -> e.getMessage();
+            case 415 -> "the request body must be " + Problems.ACCEPTED;
+            default -> status >= 500 ? "the gateway failed to handle this request" : Problem.title(status).toLowerCase();
         };
-        Response.ResponseBuilder builder = Response.status(status).type(Problem.MEDIA_TYPE)
-                .entity(Problem.of(slug(status), status, detail, path(uri)));
+        Response answer = Problems.answer(Problem.of(slug(status), status, detail, path(uri)), path(uri));
         String allow = original.getHeaderString("Allow");
-        if (allow != null) {
-            builder.header("Allow", allow);
-        }
-        return builder.build();
+        return allow == null ? answer : Response.fromResponse(answer).header("Allow", allow).build();
     }
 
     @ServerExceptionMapper(priority = 10_000)
     public Response unexpected(Throwable e, UriInfo uri) {
         LOG.error("unexpected failure", e);
-        return Problems.response(Problem.of("internal", 500, "the gateway failed to handle this request", path(uri)));
+        return Problems.answer(Problem.of("internal", 500, "the gateway failed to handle this request", path(uri)),
+                path(uri));
+    }
+
+    /** A 4xx: logged at DEBUG only, answered in the shape of the path. */
+    private static Response client(Problem problem, UriInfo uri) {
+        LOG.debugf("%s: %d %s", problem.instance(), problem.status(), problem.detail());
+        return Problems.answer(problem, path(uri));
     }
 
     private static String slug(int status) {
@@ -162,54 +156,30 @@ public class ProblemMappers {
         return uri == null ? null : uri.getRequestUri().getRawPath();
     }
 
-    /** {@code create.body.outputOptions.mimeType} → {@code outputOptions.mimeType}. */
+    /**
+     * A Bean Validation path as a JSON path: {@code create.body.outputOptions.mimeType} →
+     * {@code outputOptions.mimeType}, {@code images[1].<list element>} → {@code images[1]}; empty
+     * for the body itself.
+     */
     static String field(Path path) {
-        List<String> names = new ArrayList<>();
+        StringBuilder names = new StringBuilder();
         for (Path.Node node : path) {
             if (node.getKind() == ElementKind.METHOD || node.getKind() == ElementKind.PARAMETER
-                    || node.getKind() == ElementKind.BEAN || node.getName() == null) {
+                    || node.getKind() == ElementKind.RETURN_VALUE || node.getKind() == ElementKind.CROSS_PARAMETER) {
                 continue;
             }
-            names.add(node.getName());
-        }
-        return names.isEmpty() ? "body" : String.join(".", names);
-    }
-
-    private static String jsonPath(JsonMappingException e) {
-        StringBuilder path = new StringBuilder();
-        for (JsonMappingException.Reference ref : e.getPath()) {
-            if (ref.getFieldName() != null) {
-                if (path.length() > 0) {
-                    path.append('.');
-                }
-                path.append(ref.getFieldName());
-            } else if (ref.getIndex() >= 0) {
-                path.append('[').append(ref.getIndex()).append(']');
+            if (node.isInIterable() && node.getIndex() != null && names.length() > 0) {
+                names.append('[').append(node.getIndex()).append(']');
             }
-        }
-        return path.toString();
-    }
-
-    /** The parser's own failure inside databind's wrapping, if that is what went wrong. */
-    private static StreamReadException parseFailure(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof StreamReadException parse) {
-                return parse;
+            if (node.getKind() == ElementKind.CONTAINER_ELEMENT || node.getKind() == ElementKind.BEAN
+                    || node.getName() == null) {
+                continue;
             }
+            if (names.length() > 0) {
+                names.append('.');
+            }
+            names.append(node.getName());
         }
-        return null;
-    }
-
-    private static String typeName(Class<?> type) {
-        if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {
-            return "an integer";
-        }
-        if (type == Boolean.class || type == boolean.class) {
-            return "true or false";
-        }
-        if (type == String.class) {
-            return "a string";
-        }
-        return "an object";
+        return names.toString();
     }
 }

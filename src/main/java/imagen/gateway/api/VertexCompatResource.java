@@ -147,7 +147,8 @@ public class VertexCompatResource {
 
     /**
      * Vertex's body → a validated canonical request. Enum values in any case are canonicalised;
-     * unknown parameters are kept for forwarding.
+     * unknown parameters are kept for forwarding. Every error names its JSON path in the body
+     * ({@code instances[0].prompt}, {@code parameters.sampleCount}).
      */
     CanonicalRequest parse(String model, JsonNode body, CallOptions options) {
         List<Problem.FieldError> errors = new ArrayList<>();
@@ -156,16 +157,34 @@ public class VertexCompatResource {
         }
         body.fieldNames().forEachRemaining(name -> {
             if (!TOP_LEVEL.contains(name)) {
-                errors.add(new Problem.FieldError(name, "is not a known field of a :predict request"));
+                errors.add(new Problem.FieldError(name, "is not a known field"));
             }
         });
         JsonNode instances = body.get("instances");
-        if (instances == null || !instances.isArray() || instances.size() != 1 || !instances.get(0).isObject()) {
-            errors.add(new Problem.FieldError("instances", "must be an array with exactly one instance object"));
+        if (instances == null || instances.isNull()) {
+            errors.add(new Problem.FieldError("instances", "is required: an array with one instance"));
+        } else if (!instances.isArray()) {
+            errors.add(new Problem.FieldError("instances", "must be an array"));
+        } else if (instances.size() != 1) {
+            errors.add(new Problem.FieldError("instances", "must hold exactly one instance"));
+        } else if (!instances.get(0).isObject()) {
+            errors.add(new Problem.FieldError("instances[0]", "must be an object"));
         }
         JsonNode parametersNode = body.get("parameters");
         if (parametersNode != null && !parametersNode.isNull() && !parametersNode.isObject()) {
             errors.add(new Problem.FieldError("parameters", "must be an object"));
+        }
+        JsonNode labels = body.get("labels");
+        if (labels != null && !labels.isNull()) {
+            if (!labels.isObject()) {
+                errors.add(new Problem.FieldError("labels", "must be an object"));
+            } else {
+                labels.fields().forEachRemaining(label -> {
+                    if (!label.getValue().isTextual()) {
+                        errors.add(new Problem.FieldError("labels." + label.getKey(), "must be a string"));
+                    }
+                });
+            }
         }
         if (!errors.isEmpty()) {
             throw invalid("invalid :predict request", errors);
@@ -193,7 +212,7 @@ public class VertexCompatResource {
                     known.put(name, value.asText().toLowerCase(Locale.ROOT));
                 } else if ("sampleImageSize".equals(name) && value.isTextual()) {
                     known.put(name, value.asText().toUpperCase(Locale.ROOT));
-                } else if ("outputOptions".equals(name) && value.isObject() && value.hasNonNull("mimeType")) {
+                } else if ("outputOptions".equals(name) && value.isObject() && value.path("mimeType").isTextual()) {
                     ObjectNode copy = value.deepCopy();
                     copy.put("mimeType", value.get("mimeType").asText().toLowerCase(Locale.ROOT));
                     known.set(name, copy);
@@ -207,21 +226,51 @@ public class VertexCompatResource {
             known.set("negativePrompt", instance.get("negativePrompt"));
         }
         known.put("model", model);
-        GenerationRequest request;
-        try {
-            request = mapper.treeToValue(known, GenerationRequest.class);
-        } catch (JsonProcessingException | IllegalArgumentException e) {
-            String message = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
-            errors.add(new Problem.FieldError("parameters", message));
-            throw invalid("invalid :predict parameters", errors);
+        GenerationRequest request = read(known, errors);
+        if (request != null) {
+            errors.addAll(validation.errors(request, VertexCompatResource::where));
         }
-        errors.addAll(validation.errors(request, field -> field.equals("prompt") || field.equals("negativePrompt")
-                ? "instances[0]." + field : field.equals("model") ? "model" : "parameters." + field));
         if (!errors.isEmpty()) {
             errors.sort(java.util.Comparator.comparing(Problem.FieldError::field));
             throw invalid("invalid :predict request", errors);
         }
         return validation.canonical(request, extras, options);
+    }
+
+    /**
+     * The gateway's request from the known fields, or null with an error for each value of the
+     * wrong type: a field at a time once the whole fails, so one answer names them all.
+     */
+    private GenerationRequest read(ObjectNode known, List<Problem.FieldError> errors) {
+        try {
+            return mapper.treeToValue(known, GenerationRequest.class);
+        } catch (JsonProcessingException whole) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = known.fields(); it.hasNext();) {
+                Map.Entry<String, JsonNode> field = it.next();
+                try {
+                    mapper.treeToValue(mapper.createObjectNode().set(field.getKey(), field.getValue()),
+                            GenerationRequest.class);
+                } catch (JsonProcessingException e) {
+                    JsonErrors.Failure failure = JsonErrors.of(e);
+                    if (failure == null) {
+                        throw new IllegalStateException("GenerationRequest cannot be bound", e);
+                    }
+                    errors.addAll(failure.at(VertexCompatResource::where).errors());
+                }
+            }
+            if (errors.isEmpty()) {
+                errors.add(new Problem.FieldError("parameters", "is not a valid Imagen request"));
+            }
+            return null;
+        }
+    }
+
+    /** A field of the gateway's request → its JSON path in a :predict body. */
+    private static String where(String field) {
+        if (field.equals("prompt") || field.equals("negativePrompt")) {
+            return "instances[0]." + field;
+        }
+        return field.equals("model") ? "model" : "parameters." + field;
     }
 
     private static VertexErrorBodies.InvalidVertexRequest invalid(String detail, List<Problem.FieldError> errors) {

@@ -34,6 +34,15 @@ final class VertexErrorBodies {
         }
     }
 
+    /**
+     * Whether a path is one of the Vertex-compatible endpoints ({@code :predict},
+     * {@code :generateContent}, {@code :streamGenerateContent}, and the simulator's), whose errors
+     * Google's SDKs read from the envelope.
+     */
+    static boolean covers(String path) {
+        return path != null && path.contains("/publishers/google/models/");
+    }
+
     static Response invalid(InvalidVertexRequest e, String instance) {
         Problem problem = Problem.invalid(e.getMessage() + describe(e.errors), e.errors, instance);
         return response(problem, null);
@@ -41,11 +50,26 @@ final class VertexErrorBodies {
 
     /** A problem (as in an SSE {@code error} event) in both shapes. */
     static Response response(Problem typed, String cache) {
+        ObjectNode body = body(typed);
+        int status = typed.status();
+        long retryAfterMs = typed.retryAfterMs() == null ? -1 : typed.retryAfterMs();
+        Response.ResponseBuilder builder = Response.status(status).type(Problem.MEDIA_TYPE).entity(body);
+        if (retryAfterMs >= 0 && (status == 429 || status == 503)) {
+            builder.header("Retry-After", Math.max(1, (retryAfterMs + 999) / 1000));
+        }
+        if (cache != null) {
+            builder.header("X-Cache", cache);
+        }
+        return builder.build();
+    }
+
+    /** The problem's members and, next to them, Google's {@code error} envelope. */
+    static ObjectNode body(Problem typed) {
         ObjectNode problem = MAPPER.valueToTree(typed);
         ObjectNode body = problem.deepCopy();
         int status = problem.path("status").asInt(500);
         String googleStatus = problem.hasNonNull("vertexStatus") ? problem.get("vertexStatus").asText()
-                : VertexErrors.statusName(status);
+                : status == 413 || status == 415 ? "INVALID_ARGUMENT" : VertexErrors.statusName(status);
         ObjectNode error = body.putObject("error");
         error.put("code", status);
         error.put("message", problem.path("detail").asText(problem.path("title").asText("error")));
@@ -63,14 +87,10 @@ final class VertexErrorBodies {
                     .put("field", err.path("field").asText())
                     .put("description", err.path("message").asText()));
         }
-        Response.ResponseBuilder builder = Response.status(status).type(Problem.MEDIA_TYPE).entity(body);
-        if (retryAfterMs >= 0 && (status == 429 || status == 503)) {
-            builder.header("Retry-After", Math.max(1, (retryAfterMs + 999) / 1000));
+        if (details.isEmpty()) {
+            error.remove("details"); // as Google sends a malformed body's error: code, message and status only
         }
-        if (cache != null) {
-            builder.header("X-Cache", cache);
-        }
-        return builder.build();
+        return body;
     }
 
     private static String describe(List<Problem.FieldError> errors) {
