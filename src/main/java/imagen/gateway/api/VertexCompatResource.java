@@ -239,29 +239,44 @@ public class VertexCompatResource {
 
     /**
      * The gateway's request from the known fields, or null with an error for each value of the
-     * wrong type: a field at a time once the whole fails, so one answer names them all.
+     * wrong type: once the whole fails, a member at a time (into objects), so one answer names
+     * them all.
      */
     private GenerationRequest read(ObjectNode known, List<Problem.FieldError> errors) {
         try {
             return mapper.treeToValue(known, GenerationRequest.class);
         } catch (JsonProcessingException whole) {
-            for (Iterator<Map.Entry<String, JsonNode>> it = known.fields(); it.hasNext();) {
-                Map.Entry<String, JsonNode> field = it.next();
-                try {
-                    mapper.treeToValue(mapper.createObjectNode().set(field.getKey(), field.getValue()),
-                            GenerationRequest.class);
-                } catch (JsonProcessingException e) {
-                    JsonErrors.Failure failure = JsonErrors.of(e);
-                    if (failure == null) {
-                        throw new IllegalStateException("GenerationRequest cannot be bound", e);
-                    }
-                    errors.addAll(failure.at(VertexCompatResource::where).errors());
-                }
-            }
-            if (errors.isEmpty()) {
+            int before = errors.size();
+            known.fields().forEachRemaining(field -> typeErrors(List.of(field.getKey()), field.getValue(), errors));
+            if (errors.size() == before) {
                 errors.add(new Problem.FieldError("parameters", "is not a valid Imagen request"));
             }
             return null;
+        }
+    }
+
+    /** The errors of one value at {@code path}, alone in a request; an object's members one by one. */
+    private void typeErrors(List<String> path, JsonNode value, List<Problem.FieldError> errors) {
+        JsonNode probe = value;
+        for (int i = path.size() - 1; i >= 0; i--) {
+            probe = mapper.createObjectNode().set(path.get(i), probe);
+        }
+        try {
+            mapper.treeToValue(probe, GenerationRequest.class);
+        } catch (JsonProcessingException e) {
+            if (value.isObject() && value.size() > 1) {
+                value.fields().forEachRemaining(member -> {
+                    List<String> deeper = new ArrayList<>(path);
+                    deeper.add(member.getKey());
+                    typeErrors(deeper, member.getValue(), errors);
+                });
+                return;
+            }
+            JsonErrors.Failure failure = JsonErrors.of(e);
+            if (failure == null) {
+                throw new IllegalStateException("GenerationRequest cannot be bound", e);
+            }
+            errors.addAll(failure.at(VertexCompatResource::where).errors());
         }
     }
 
