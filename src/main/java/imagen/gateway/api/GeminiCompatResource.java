@@ -19,6 +19,14 @@ import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.ParameterIn;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.headers.Header;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -26,6 +34,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import imagen.gateway.api.openapi.VertexSchemas;
 import imagen.gateway.cluster.JobEvent;
 import imagen.gateway.cluster.SharedImages;
 import imagen.gateway.dedup.Outcome;
@@ -57,6 +66,10 @@ import io.vertx.core.http.HttpServerResponse;
 public class GeminiCompatResource {
 
     private static final String MODELS = "publishers/google/models/{model}";
+    private static final String STREAM = "One SSE event per chunk (`data:` only), each a GenerateContentResponse: each"
+            + " piece of the model's text, each interim image (a part with `thought: true`) and the image as they are"
+            + " made, then a chunk with the finish reason and the usage, and the stream ends. A failure after the"
+            + " stream began is one error chunk `{\"error\":{code,message,status}}`, as Vertex AI sends it.";
 
     @Inject
     GenerationService service;
@@ -77,9 +90,26 @@ public class GeminiCompatResource {
     @Path("{version: v1|v1beta1}/projects/{project}/locations/{location}/" + MODELS + ":generateContent")
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Vertex AI :generateContent for Gemini image models")
+    @Operation(operationId = "generateContent", summary = "Vertex AI :generateContent for Gemini image models",
+            description = "Vertex AI's body and answer, with the gateway's de-duplication and guards behind it; answers"
+                    + " when the generation is finished. v1beta1 is the path the google-genai SDK calls.")
+    @APIResponse(responseCode = "200", description = "The model's text and image, in Vertex AI's answer", headers = {
+            @Header(name = "X-Cache", ref = "XCache"),
+            @Header(name = "X-Generation-Id", ref = "XGenerationId")},
+            content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = VertexSchemas.GenerateContentResponse.class)))
+    @APIResponse(responseCode = "400", ref = "VertexInvalidRequest")
+    @APIResponse(responseCode = "404", ref = "VertexNotFound")
+    @APIResponse(responseCode = "422", ref = "VertexUnprocessable")
+    @APIResponse(responseCode = "429", ref = "VertexTooManyRequests")
+    @APIResponse(responseCode = "500", ref = "VertexInternalError")
+    @APIResponse(responseCode = "502", ref = "VertexBadGateway")
+    @APIResponse(responseCode = "503", ref = "VertexUnavailable")
+    @APIResponse(responseCode = "504", ref = "VertexTimeout")
     public Uni<Response> generateInProject(@PathParam("model") String model,
-            @HeaderParam(CallOptions.FAULT_HEADER) String fault, JsonNode body) {
+            @HeaderParam(CallOptions.FAULT_HEADER) String fault, @RequestBody(required = true, content = @Content(
+                    mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = VertexSchemas.GenerateContentRequest.class))) JsonNode body) {
         return generate(model, fault, body);
     }
 
@@ -87,9 +117,25 @@ public class GeminiCompatResource {
     @Path("{version: v1|v1beta1}/" + MODELS + ":generateContent")
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Vertex AI :generateContent, API-key (express) mode")
+    @Operation(operationId = "generateContentExpress", summary = "Vertex AI :generateContent, API-key (express) mode",
+            description = "As :generateContent in a project.")
+    @APIResponse(responseCode = "200", description = "The model's text and image, in Vertex AI's answer", headers = {
+            @Header(name = "X-Cache", ref = "XCache"),
+            @Header(name = "X-Generation-Id", ref = "XGenerationId")},
+            content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = VertexSchemas.GenerateContentResponse.class)))
+    @APIResponse(responseCode = "400", ref = "VertexInvalidRequest")
+    @APIResponse(responseCode = "404", ref = "VertexNotFound")
+    @APIResponse(responseCode = "422", ref = "VertexUnprocessable")
+    @APIResponse(responseCode = "429", ref = "VertexTooManyRequests")
+    @APIResponse(responseCode = "500", ref = "VertexInternalError")
+    @APIResponse(responseCode = "502", ref = "VertexBadGateway")
+    @APIResponse(responseCode = "503", ref = "VertexUnavailable")
+    @APIResponse(responseCode = "504", ref = "VertexTimeout")
     public Uni<Response> generateExpress(@PathParam("model") String model,
-            @HeaderParam(CallOptions.FAULT_HEADER) String fault, JsonNode body) {
+            @HeaderParam(CallOptions.FAULT_HEADER) String fault, @RequestBody(required = true, content = @Content(
+                    mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = VertexSchemas.GenerateContentRequest.class))) JsonNode body) {
         return generate(model, fault, body);
     }
 
@@ -97,9 +143,20 @@ public class GeminiCompatResource {
     @Path("{version: v1|v1beta1}/projects/{project}/locations/{location}/" + MODELS + ":streamGenerateContent")
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.SERVER_SENT_EVENTS)
-    @Operation(summary = "Vertex AI :streamGenerateContent?alt=sse for Gemini image models")
+    @Operation(operationId = "streamGenerateContent", summary = "Vertex AI :streamGenerateContent?alt=sse for Gemini"
+            + " image models", description = "The generation as it happens, as Vertex AI streams it.")
+    @Parameter(name = "alt", in = ParameterIn.QUERY, description = "`sse`, as Google's SDKs send it: the answer is"
+            + " always a Server-Sent Event stream", schema = @Schema(type = SchemaType.STRING, enumeration = "sse"))
+    @APIResponse(responseCode = "200", description = STREAM, headers = {
+            @Header(name = "X-Generation-Id", ref = "XGenerationId"),
+            @Header(name = "Cache-Control", description = "`no-cache`", schema = @Schema(type = SchemaType.STRING))},
+            content = @Content(mediaType = MediaType.SERVER_SENT_EVENTS,
+                    schema = @Schema(implementation = VertexSchemas.StreamChunk.class)))
+    @APIResponse(responseCode = "400", ref = "VertexInvalidRequest")
     public Multi<OutboundSseEvent> streamInProject(@PathParam("model") String model,
-            @HeaderParam(CallOptions.FAULT_HEADER) String fault, JsonNode body, @Context Sse sse,
+            @HeaderParam(CallOptions.FAULT_HEADER) String fault, @RequestBody(required = true, content = @Content(
+                    mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = VertexSchemas.GenerateContentRequest.class))) JsonNode body, @Context Sse sse,
             @Context HttpServerResponse response) {
         return stream(model, fault, body, sse, response);
     }
@@ -108,9 +165,20 @@ public class GeminiCompatResource {
     @Path("{version: v1|v1beta1}/" + MODELS + ":streamGenerateContent")
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.SERVER_SENT_EVENTS)
-    @Operation(summary = "Vertex AI :streamGenerateContent?alt=sse, API-key (express) mode")
+    @Operation(operationId = "streamGenerateContentExpress", summary = "Vertex AI :streamGenerateContent?alt=sse,"
+            + " API-key (express) mode", description = "As :streamGenerateContent in a project.")
+    @Parameter(name = "alt", in = ParameterIn.QUERY, description = "`sse`, as Google's SDKs send it: the answer is"
+            + " always a Server-Sent Event stream", schema = @Schema(type = SchemaType.STRING, enumeration = "sse"))
+    @APIResponse(responseCode = "200", description = STREAM, headers = {
+            @Header(name = "X-Generation-Id", ref = "XGenerationId"),
+            @Header(name = "Cache-Control", description = "`no-cache`", schema = @Schema(type = SchemaType.STRING))},
+            content = @Content(mediaType = MediaType.SERVER_SENT_EVENTS,
+                    schema = @Schema(implementation = VertexSchemas.StreamChunk.class)))
+    @APIResponse(responseCode = "400", ref = "VertexInvalidRequest")
     public Multi<OutboundSseEvent> streamExpress(@PathParam("model") String model,
-            @HeaderParam(CallOptions.FAULT_HEADER) String fault, JsonNode body, @Context Sse sse,
+            @HeaderParam(CallOptions.FAULT_HEADER) String fault, @RequestBody(required = true, content = @Content(
+                    mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = VertexSchemas.GenerateContentRequest.class))) JsonNode body, @Context Sse sse,
             @Context HttpServerResponse response) {
         return stream(model, fault, body, sse, response);
     }

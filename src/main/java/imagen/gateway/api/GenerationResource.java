@@ -21,12 +21,21 @@ import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.ParameterIn;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.headers.Header;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import imagen.gateway.api.openapi.ErrorSchemas;
+import imagen.gateway.api.openapi.GenerationSchemas;
 import imagen.gateway.dedup.Outcome;
 import imagen.gateway.generation.GenerationService;
 import imagen.gateway.generation.Job;
@@ -44,10 +53,20 @@ import io.vertx.core.http.HttpServerResponse;
  * status.
  */
 @Path("/v1/generations")
-@Tag(name = "generations")
+@Tag(name = "generations", description = "Generate images: a job per request, followed as Server-Sent Events or polled")
 public class GenerationResource {
 
+    /** What the OpenAPI document says of a job's stream, here and in POST's streamed variant. */
+    private static final String STREAM = "The job's events, one SSE event each (`id:`, `event:`, one line of JSON"
+            + " `data:`): `accepted` first; `attempt` and `retry` per upstream try; `text` and `preview` as a Gemini"
+            + " model streams; one `image` or `filtered` per requested image; then exactly one terminal event, `done`"
+            + " or `error` (a problem), and the stream ends. A `: keep-alive` comment comes every imagen.sse.heartbeat"
+            + " (15 s). A finished job replays its whole log. Once the stream has begun, a failure is an `error`"
+            + " event, never a status.";
+
     private static final String EVENTS = "/events";
+    private static final String INLINE = "Image events also carry the bytes, base64, in `data`. Off by default:"
+            + " images travel by URL, since a Cloud Run HTTP/1 response is capped at 32 MiB";
 
     @Inject
     GenerationService service;
@@ -67,7 +86,24 @@ public class GenerationResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces({MediaType.APPLICATION_JSON, Problem.MEDIA_TYPE})
-    @Operation(summary = "Start a generation", description = "202 with the job's id and its events URL")
+    @Operation(operationId = "createGeneration", summary = "Start a generation", description = "With `Accept:"
+            + " application/json`: 202 at once, with the job's id and where to follow it. With `Accept:"
+            + " text/event-stream`: 200 and the job's events in this response (for fetch and curl). A seeded request"
+            + " (seed set) is de-duplicated: an identical one in flight is shared (`coalesced`), a finished one is"
+            + " answered from the cache (`hit`). The generation's own failure (upstream errors, timeouts, nothing"
+            + " generated) is never this call's status: it is the terminal `error` event, and the job's `error`.")
+    @APIResponse(responseCode = "202", description = "The job runs; its status and result are at Location, its events"
+            + " at `events`", headers = {
+                    @Header(name = "Location", description = "The job: /v1/generations/{id}",
+                            schema = @Schema(type = SchemaType.STRING)),
+                    @Header(name = "X-Cache", ref = "XCache"),
+                    @Header(name = "X-Served-By", ref = "XServedBy")},
+            content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = GenerationSchemas.Accepted.class)))
+    @APIResponse(responseCode = "400", description = "Invalid request: malformed JSON, an unknown field, a wrong type,"
+            + " or a value the model does not take; `errors` names every bad field",
+            content = @Content(mediaType = ErrorSchemas.PROBLEM_JSON,
+                    schema = @Schema(implementation = ErrorSchemas.Problem.class)))
     public Uni<Response> create(@NotNull GenerationRequest body,
             @HeaderParam(CallOptions.FAULT_HEADER) String simulatorFault) {
         Job submitted = service.submit(validation.canonical(body, CallOptions.fault(simulatorFault)));
@@ -87,10 +123,17 @@ public class GenerationResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.SERVER_SENT_EVENTS)
-    @Operation(summary = "Start a generation and stream its events in the response")
+    @Operation(operationId = "createGeneration", summary = "Start a generation")
+    @APIResponse(responseCode = "200", description = "With `Accept: text/event-stream`. " + STREAM, headers = {
+            @Header(name = "X-Generation-Id", ref = "XGenerationId"),
+            @Header(name = "X-Cache", ref = "XCache"),
+            @Header(name = "X-Served-By", ref = "XServedBy")},
+            content = @Content(mediaType = MediaType.SERVER_SENT_EVENTS,
+                    schema = @Schema(implementation = GenerationSchemas.Event.class)))
     public Multi<OutboundSseEvent> createAndStream(@NotNull GenerationRequest body,
             @HeaderParam(CallOptions.FAULT_HEADER) String simulatorFault,
-            @QueryParam("inline") boolean inline, @Context Sse sse, @Context HttpServerResponse response) {
+            @Parameter(description = INLINE) @QueryParam("inline") boolean inline, @Context Sse sse,
+            @Context HttpServerResponse response) {
         Job job = service.submit(validation.canonical(body, CallOptions.fault(simulatorFault)));
         return sseResponse(job, 0, inline, sse, response);
     }
@@ -98,9 +141,30 @@ public class GenerationResource {
     @GET
     @Path("{id}/events")
     @Produces(MediaType.SERVER_SENT_EVENTS)
-    @Operation(summary = "Follow a job's events", description = "Honours Last-Event-ID; a finished job replays its whole log")
-    public Multi<OutboundSseEvent> events(@PathParam("id") String id, @HeaderParam("Last-Event-ID") String lastEventId,
-            @QueryParam("lastEventId") String lastEventIdParam, @QueryParam("inline") boolean inline, @Context Sse sse,
+    @Operation(operationId = "followGeneration", summary = "Follow a job's events",
+            description = "For EventSource: a reconnect sends Last-Event-ID and gets only the later events. Leaving"
+                    + " stops this view, never the job.")
+    @APIResponse(responseCode = "200", description = STREAM + " With Redis (imagen.cache.backend=redis) a job this"
+            + " instance does not know is looked up in the shared logs, and an unknown one is a 200 whose only event"
+            + " is an `error` with a 404 problem.", headers = {
+                    @Header(name = "X-Generation-Id", ref = "XGenerationId"),
+                    @Header(name = "X-Cache", ref = "XCache"),
+                    @Header(name = "X-Served-By", ref = "XServedBy"),
+                    @Header(name = "Cache-Control", description = "`no-cache`", schema = @Schema(type = SchemaType.STRING))},
+            content = @Content(mediaType = MediaType.SERVER_SENT_EVENTS,
+                    schema = @Schema(implementation = GenerationSchemas.Event.class)))
+    @APIResponse(responseCode = "400", description = "Last-Event-ID (or lastEventId) is not a non-negative event id",
+            content = @Content(mediaType = ErrorSchemas.PROBLEM_JSON,
+                    schema = @Schema(implementation = ErrorSchemas.Problem.class)))
+    @APIResponse(responseCode = "404", description = "No such job here: never created, or forgotten after"
+            + " imagen.jobs.ttl (1 h)", content = @Content(mediaType = ErrorSchemas.PROBLEM_JSON,
+                    schema = @Schema(implementation = ErrorSchemas.Problem.class)))
+    public Multi<OutboundSseEvent> events(@Parameter(description = "The job's id") @PathParam("id") String id,
+            @Parameter(in = ParameterIn.HEADER, description = "Resume after this event: only later events are sent")
+            @HeaderParam("Last-Event-ID") String lastEventId,
+            @Parameter(description = "Last-Event-ID, for clients that cannot set it (the header wins)")
+            @QueryParam("lastEventId") String lastEventIdParam,
+            @Parameter(description = INLINE) @QueryParam("inline") boolean inline, @Context Sse sse,
             @Context HttpServerResponse response) {
         long after = parseEventId(lastEventId != null ? lastEventId : lastEventIdParam);
         var local = jobs.get(id);
@@ -118,8 +182,14 @@ public class GenerationResource {
     @GET
     @Path("{id}")
     @Produces({MediaType.APPLICATION_JSON, Problem.MEDIA_TYPE})
-    @Operation(summary = "A job's status and result")
-    public Uni<ObjectNode> status(@PathParam("id") String id) {
+    @Operation(operationId = "getGeneration", summary = "A job's status and result",
+            description = "For polling clients; read from the job's outcome. A failed job is a 200 with its `error`.")
+    @APIResponse(responseCode = "200", description = "The job", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = GenerationSchemas.Job.class)))
+    @APIResponse(responseCode = "404", description = "No such job: never created, or forgotten after"
+            + " imagen.jobs.ttl (1 h)", content = @Content(mediaType = ErrorSchemas.PROBLEM_JSON,
+                    schema = @Schema(implementation = ErrorSchemas.Problem.class)))
+    public Uni<ObjectNode> status(@Parameter(description = "The job's id") @PathParam("id") String id) {
         return find(id).map(this::statusOf);
     }
 

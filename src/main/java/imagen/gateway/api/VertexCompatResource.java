@@ -19,6 +19,11 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.headers.Header;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.logging.Logger;
 
@@ -27,6 +32,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import imagen.gateway.api.openapi.VertexSchemas;
 import imagen.gateway.cluster.SharedImages;
 import imagen.gateway.dedup.Outcome;
 import imagen.gateway.generation.GenerationService;
@@ -53,7 +59,23 @@ import io.smallrye.mutiny.Uni;
  * credentials, and never forwards the caller's {@code Authorization}.
  */
 @Path("/")
-@Tag(name = "vertex-compatible", description = "Vertex AI Imagen :predict, for Google's SDKs")
+@Tag(name = "vertex-compatible", description = "Vertex AI's own :predict (Imagen) and :generateContent /"
+        + " :streamGenerateContent (Gemini image models), for Google's SDKs pointed at the gateway's base URL. Errors"
+        + " carry Google's envelope `error` beside the problem members.")
+@APIResponse(responseCode = "200", description = "The images, in Vertex AI's answer", headers = {
+        @Header(name = "X-Cache", ref = "XCache"),
+        @Header(name = "X-Generation-Id", ref = "XGenerationId"),
+        @Header(name = "X-Served-By", ref = "XServedBy")},
+        content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                schema = @Schema(implementation = VertexSchemas.PredictResponse.class)))
+@APIResponse(responseCode = "400", ref = "VertexInvalidRequest")
+@APIResponse(responseCode = "404", ref = "VertexNotFound")
+@APIResponse(responseCode = "422", ref = "VertexUnprocessable")
+@APIResponse(responseCode = "429", ref = "VertexTooManyRequests")
+@APIResponse(responseCode = "500", ref = "VertexInternalError")
+@APIResponse(responseCode = "502", ref = "VertexBadGateway")
+@APIResponse(responseCode = "503", ref = "VertexUnavailable")
+@APIResponse(responseCode = "504", ref = "VertexTimeout")
 public class VertexCompatResource {
 
     private static final Logger LOG = Logger.getLogger(VertexCompatResource.class);
@@ -81,9 +103,13 @@ public class VertexCompatResource {
     @Path("{version: v1|v1beta1}/projects/{project}/locations/{location}/publishers/google/models/{model}:predict")
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Vertex AI Imagen :predict (v1, and v1beta1 as the google-genai SDKs call it)")
+    @Operation(operationId = "predict", summary = "Vertex AI Imagen :predict",
+            description = "Vertex AI's body and answer, with the gateway's de-duplication and guards behind it; answers"
+                    + " when the generation is finished. v1beta1 is the path the google-genai SDK calls.")
     public Uni<Response> predictInProject(@PathParam("model") String model,
-            @HeaderParam(CallOptions.FAULT_HEADER) String fault, JsonNode body) {
+            @HeaderParam(CallOptions.FAULT_HEADER) String fault, @RequestBody(required = true, content = @Content(
+                    mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = VertexSchemas.PredictRequest.class))) JsonNode body) {
         return predict(model, fault, body);
     }
 
@@ -91,9 +117,12 @@ public class VertexCompatResource {
     @Path("{version: v1|v1beta1}/publishers/google/models/{model}:predict")
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Vertex AI Imagen :predict, API-key (express) mode: no project or location")
+    @Operation(operationId = "predictExpress", summary = "Vertex AI Imagen :predict, API-key (express) mode: no project"
+            + " or location", description = "As :predict in a project.")
     public Uni<Response> predictExpress(@PathParam("model") String model,
-            @HeaderParam(CallOptions.FAULT_HEADER) String fault, JsonNode body) {
+            @HeaderParam(CallOptions.FAULT_HEADER) String fault, @RequestBody(required = true, content = @Content(
+                    mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = VertexSchemas.PredictRequest.class))) JsonNode body) {
         return predict(model, fault, body);
     }
 
