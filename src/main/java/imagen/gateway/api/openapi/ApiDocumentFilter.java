@@ -85,7 +85,7 @@ public class ApiDocumentFilter implements OASFilter {
                 continue;
             }
             for (Operation operation : path.getValue().getOperations().values()) {
-                addSharedResponses(operation);
+                addSharedResponses(operation, path.getKey().contains("/publishers/google/models/"));
                 operation.setSecurity(apiKeyRequirements());
                 describeSimulatorFault(operation);
             }
@@ -116,9 +116,15 @@ public class ApiDocumentFilter implements OASFilter {
                 + " not one of them. Present a key as `Authorization: Bearer`, `x-goog-api-key`, `X-API-Key` or"
                 + " `?key=`.", PROBLEM).addHeader("WWW-Authenticate", headerRef("WwwAuthenticate")));
         responses.put("ContentTooLarge", problem("The body is larger than quarkus.http.limits.max-body-size"
-                + " (256 KiB by default). A chunked body that outgrows it is cut off with a bare 413.", PROBLEM));
-        responses.put("UnsupportedMediaType", problem("The body is not sent as `Content-Type: application/json`",
-                PROBLEM));
+                + " (256 KiB by default), refused as soon as the limit is passed, with or without a Content-Length;"
+                + " the connection is closed.", PROBLEM));
+        responses.put("UnsupportedMediaType", problem("The body is not sent as `Content-Type: application/json`;"
+                + " `Accept-Post` names the type.", PROBLEM));
+        responses.put("VertexContentTooLarge", problem("The body is larger than quarkus.http.limits.max-body-size"
+                + " (256 KiB by default), refused as soon as the limit is passed, with or without a Content-Length;"
+                + " the connection is closed. INVALID_ARGUMENT in Google's envelope.", VERTEX_ERROR));
+        responses.put("VertexUnsupportedMediaType", problem("The body is not sent as `Content-Type: application/json`;"
+                + " `Accept-Post` names the type. INVALID_ARGUMENT in Google's envelope.", VERTEX_ERROR));
         responses.put("TooManyRequests", problem("Too many requests: more jobs running at once than imagen.jobs.max-jobs, or"
                 + " the caller's quota is used up. Retry after `Retry-After`.", PROBLEM)
                 .addHeader("Retry-After", headerRef("RetryAfter")));
@@ -151,14 +157,14 @@ public class ApiDocumentFilter implements OASFilter {
     }
 
     /** 401, 429 and 500 everywhere; 413 and 415 where a JSON body is read. The operation's own answers win. */
-    private static void addSharedResponses(Operation operation) {
+    private static void addSharedResponses(Operation operation, boolean vertex) {
         var responses = operation.getResponses();
         putIfAbsent(operation, "401", "Unauthorized");
         boolean jsonBody = operation.getRequestBody() != null && operation.getRequestBody().getContent() != null
                 && operation.getRequestBody().getContent().hasMediaType("application/json");
         if (jsonBody) {
-            putIfAbsent(operation, "413", "ContentTooLarge");
-            putIfAbsent(operation, "415", "UnsupportedMediaType");
+            putIfAbsent(operation, "413", vertex ? "VertexContentTooLarge" : "ContentTooLarge");
+            putIfAbsent(operation, "415", vertex ? "VertexUnsupportedMediaType" : "UnsupportedMediaType");
         }
         putIfAbsent(operation, "429", "TooManyRequests");
         putIfAbsent(operation, "500", "InternalError");
