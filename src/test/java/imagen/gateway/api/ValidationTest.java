@@ -255,6 +255,30 @@ class ValidationTest {
                 .body("errors[0].field", equalTo("prompt"));
     }
 
+    /** Jackson alone would read C0 AF as "/": RFC 3629 forbids overlong forms. */
+    @Test
+    void rejectsOverlongUtf8NamingTheField() {
+        byte[] body = {'{', '"', 'p', 'r', 'o', 'm', 'p', 't', '"', ':', '"', 'a', (byte) 0xC0, (byte) 0xAF, '"', '}'};
+        given().contentType("application/json").accept("application/json").body(body)
+                .when().post(GENERATIONS)
+                .then()
+                .statusCode(400)
+                .body("detail", equalTo("prompt is not valid UTF-8"));
+    }
+
+    /** Jackson pads a key's last bytes with 0xFF when it looks the key up: "negativeProm\xFFpt" would be taken for negativePrompt. */
+    @Test
+    void aKeyWithByteFFIsNotTakenForAKnownName() {
+        post("{'prompt':'boat','negativePrompt':'fog','sampleCount':1}").statusCode(202);
+        byte[] body = "{\"negativeProm#pt\":\"fog\",\"prompt\":\"boat\",\"sampleCount\":1}".getBytes(StandardCharsets.UTF_8);
+        body[14] = (byte) 0xFF;
+        given().contentType("application/json").accept("application/json").body(body)
+                .when().post(GENERATIONS)
+                .then()
+                .statusCode(400)
+                .body("detail", startsWith("the body is not valid UTF-8 at line 1 column"));
+    }
+
     @Test
     void truncatedJsonNamesLineAndColumn() {
         given().contentType("application/json").accept("application/json").body("{\n  \"prompt\": \"boat\",\n  \"sampleCount\": 1")
