@@ -69,8 +69,8 @@ public class BodyLimitFilter {
                     String body = Problems.json(Problems.tooLarge(maxBodySize.asLongValue(), path), path);
                     LOG.debugf("%s: 413, Content-Length %s", path, length);
                     context.response().setStatusCode(413)
-                            .putHeader(HttpHeaders.CONTENT_TYPE, Problem.MEDIA_TYPE)
-                            .putHeader(HttpHeaders.CONNECTION, "close")
+                            .putHeader("Content-Type", Problem.MEDIA_TYPE)
+                            .putHeader("Connection", "close")
                             .end(body)
                             .onComplete(written -> context.request().connection().close());
                     return;

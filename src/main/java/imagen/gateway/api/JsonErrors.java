@@ -132,7 +132,7 @@ final class JsonErrors {
             return field.isEmpty() ? new Failure("", "a number in the body is out of range" + at(e.getLocation()))
                     : new Failure(field, "is out of range");
         }
-        if (e instanceof JsonEOFException) {
+        if (e instanceof JsonEOFException || String.valueOf(e.getOriginalMessage()).startsWith("Unexpected end-of-input")) {
             return new Failure("", "malformed JSON" + at(e.getLocation()) + ": the body ends before the JSON is complete");
         }
         if (e instanceof StreamReadException parse) {

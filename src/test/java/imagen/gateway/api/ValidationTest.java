@@ -16,6 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.ByteArrayInputStream;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -115,7 +116,7 @@ class ValidationTest {
 
     static Stream<Arguments> unreadableBodies() {
         return Stream.of(
-                rule("malformed JSON", "{\"prompt\": \"boat\",", "malformed JSON"),
+                rule("malformed JSON", "{\"prompt\": \"boat\",", "malformed JSON at line 1 column 19: the body ends before"),
                 rule("unquoted name", "{prompt: \"boat\"}", "malformed JSON"),
                 rule("trailing garbage after the object", "{\"prompt\":\"boat\"} garbage", "malformed JSON"),
                 rule("a second object after the first", "{\"prompt\":\"boat\"} {\"prompt\":\"boat\"}", "after the JSON value"),
@@ -255,6 +256,30 @@ class ValidationTest {
                 .body("errors[0].field", equalTo("prompt"));
     }
 
+    /** Jackson alone would read C0 AF as "/": RFC 3629 forbids overlong forms. */
+    @Test
+    void rejectsOverlongUtf8NamingTheField() {
+        byte[] body = {'{', '"', 'p', 'r', 'o', 'm', 'p', 't', '"', ':', '"', 'a', (byte) 0xC0, (byte) 0xAF, '"', '}'};
+        given().contentType("application/json").accept("application/json").body(body)
+                .when().post(GENERATIONS)
+                .then()
+                .statusCode(400)
+                .body("detail", equalTo("prompt is not valid UTF-8"));
+    }
+
+    /** Jackson pads a key's last bytes with 0xFF when it looks the key up: "negativeProm\xFFpt" would be taken for negativePrompt. */
+    @Test
+    void aKeyWithByteFFIsNotTakenForAKnownName() {
+        post("{'prompt':'boat','negativePrompt':'fog','sampleCount':1}").statusCode(202);
+        byte[] body = "{\"negativeProm#pt\":\"fog\",\"prompt\":\"boat\",\"sampleCount\":1}".getBytes(StandardCharsets.UTF_8);
+        body[14] = (byte) 0xFF;
+        given().contentType("application/json").accept("application/json").body(body)
+                .when().post(GENERATIONS)
+                .then()
+                .statusCode(400)
+                .body("detail", startsWith("the body is not valid UTF-8 at line 1 column"));
+    }
+
     @Test
     void truncatedJsonNamesLineAndColumn() {
         given().contentType("application/json").accept("application/json").body("{\n  \"prompt\": \"boat\",\n  \"sampleCount\": 1")
@@ -295,6 +320,37 @@ class ValidationTest {
         assertThat(response.body()).isEqualTo("{\"type\":\"urn:imagen-gateway:problem:content-too-large\","
                 + "\"title\":\"Content Too Large\",\"status\":413,\"detail\":\"the request body is larger than 262144 bytes\","
                 + "\"instance\":\"/v1/generations\"}");
+    }
+
+    /** Counted as it arrives: a body that never ends is refused once it passes the limit, never read to its end. */
+    @Test
+    void refusesAnEndlessChunkedBodyOnceItPassesTheLimit() throws Exception {
+        InputStream endless = new InputStream() {
+            private boolean started;
+
+            @Override
+            public int read() {
+                int b = started ? 'a' : '[';
+                started = true;
+                return b;
+            }
+
+            @Override
+            public int read(byte[] buffer, int offset, int length) {
+                for (int i = 0; i < length; i++) {
+                    buffer[offset + i] = (byte) read();
+                }
+                return length;
+            }
+        };
+        HttpRequest request = HttpRequest.newBuilder(generations).timeout(java.time.Duration.ofSeconds(30))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> endless))
+                .build();
+        HttpResponse<String> response = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()
+                .send(request, HttpResponse.BodyHandlers.ofString());
+        assertEquals(413, response.statusCode());
+        assertThat(response.body()).contains("\"detail\":\"the request body is larger than 262144 bytes\"");
     }
 
     /** A chunked body within the limit is read as any other. */
