@@ -23,6 +23,7 @@ import org.eclipse.microprofile.openapi.annotations.enums.ParameterIn;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.headers.Header;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
@@ -90,9 +91,10 @@ public class GeminiCompatResource {
     @Path("{version: v1|v1beta1}/projects/{project}/locations/{location}/" + MODELS + ":generateContent")
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
-    @Operation(operationId = "generateContent", summary = "Vertex AI :generateContent for Gemini image models",
-            description = "Vertex AI's body and answer, with the gateway's de-duplication and guards behind it; answers"
-                    + " when the generation is finished. v1beta1 is the path the google-genai SDK calls.")
+    @Operation(operationId = "generateContent", summary = ":generateContent (Gemini)",
+            description = "Vertex AI's :generateContent for Gemini image models: its body and answer, with the gateway's"
+                    + " de-duplication and guards behind it; answers when the generation is finished. v1beta1 is the path"
+                    + " the google-genai SDK calls.")
     @APIResponse(responseCode = "200", description = "The model's text and image, in Vertex AI's answer", headers = {
             @Header(name = "X-Cache", ref = "XCache"),
             @Header(name = "X-Generation-Id", ref = "XGenerationId")},
@@ -109,7 +111,8 @@ public class GeminiCompatResource {
     public Uni<Response> generateInProject(@PathParam("model") String model,
             @HeaderParam(CallOptions.FAULT_HEADER) String fault, @RequestBody(required = true, content = @Content(
                     mediaType = MediaType.APPLICATION_JSON,
-                    schema = @Schema(implementation = VertexSchemas.GenerateContentRequest.class))) JsonNode body) {
+                    schema = @Schema(implementation = VertexSchemas.GenerateContentRequest.class),
+                    examples = @ExampleObject(name = "example", value = VertexSchemas.GENERATE_EXAMPLE))) JsonNode body) {
         return generate(model, fault, body);
     }
 
@@ -117,8 +120,8 @@ public class GeminiCompatResource {
     @Path("{version: v1|v1beta1}/" + MODELS + ":generateContent")
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
-    @Operation(operationId = "generateContentExpress", summary = "Vertex AI :generateContent, API-key (express) mode",
-            description = "As :generateContent in a project.")
+    @Operation(operationId = "generateContentExpress", summary = ":generateContent (Gemini), express mode",
+            description = "As :generateContent in a project, for API-key (express) mode: no project or location.")
     @APIResponse(responseCode = "200", description = "The model's text and image, in Vertex AI's answer", headers = {
             @Header(name = "X-Cache", ref = "XCache"),
             @Header(name = "X-Generation-Id", ref = "XGenerationId")},
@@ -135,7 +138,8 @@ public class GeminiCompatResource {
     public Uni<Response> generateExpress(@PathParam("model") String model,
             @HeaderParam(CallOptions.FAULT_HEADER) String fault, @RequestBody(required = true, content = @Content(
                     mediaType = MediaType.APPLICATION_JSON,
-                    schema = @Schema(implementation = VertexSchemas.GenerateContentRequest.class))) JsonNode body) {
+                    schema = @Schema(implementation = VertexSchemas.GenerateContentRequest.class),
+                    examples = @ExampleObject(name = "example", value = VertexSchemas.GENERATE_EXAMPLE))) JsonNode body) {
         return generate(model, fault, body);
     }
 
@@ -143,8 +147,9 @@ public class GeminiCompatResource {
     @Path("{version: v1|v1beta1}/projects/{project}/locations/{location}/" + MODELS + ":streamGenerateContent")
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.SERVER_SENT_EVENTS)
-    @Operation(operationId = "streamGenerateContent", summary = "Vertex AI :streamGenerateContent?alt=sse for Gemini"
-            + " image models", description = "The generation as it happens, as Vertex AI streams it.")
+    @Operation(operationId = "streamGenerateContent", summary = ":streamGenerateContent (Gemini, SSE)",
+            description = "Vertex AI's :streamGenerateContent?alt=sse for Gemini image models: the generation as it"
+                    + " happens, as Vertex AI streams it.")
     @Parameter(name = "alt", in = ParameterIn.QUERY, description = "`sse`, as Google's SDKs send it: the answer is"
             + " always a Server-Sent Event stream", schema = @Schema(type = SchemaType.STRING, enumeration = "sse"))
     @APIResponse(responseCode = "200", description = STREAM, headers = {
@@ -156,8 +161,9 @@ public class GeminiCompatResource {
     public Multi<OutboundSseEvent> streamInProject(@PathParam("model") String model,
             @HeaderParam(CallOptions.FAULT_HEADER) String fault, @RequestBody(required = true, content = @Content(
                     mediaType = MediaType.APPLICATION_JSON,
-                    schema = @Schema(implementation = VertexSchemas.GenerateContentRequest.class))) JsonNode body, @Context Sse sse,
-            @Context HttpServerResponse response) {
+                    schema = @Schema(implementation = VertexSchemas.GenerateContentRequest.class),
+                    examples = @ExampleObject(name = "example", value = VertexSchemas.GENERATE_EXAMPLE))) JsonNode body,
+            @Context Sse sse, @Context HttpServerResponse response) {
         return stream(model, fault, body, sse, response);
     }
 
@@ -165,8 +171,8 @@ public class GeminiCompatResource {
     @Path("{version: v1|v1beta1}/" + MODELS + ":streamGenerateContent")
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.SERVER_SENT_EVENTS)
-    @Operation(operationId = "streamGenerateContentExpress", summary = "Vertex AI :streamGenerateContent?alt=sse,"
-            + " API-key (express) mode", description = "As :streamGenerateContent in a project.")
+    @Operation(operationId = "streamGenerateContentExpress", summary = ":streamGenerateContent (Gemini, SSE), express mode",
+            description = "As :streamGenerateContent in a project, for API-key (express) mode: no project or location.")
     @Parameter(name = "alt", in = ParameterIn.QUERY, description = "`sse`, as Google's SDKs send it: the answer is"
             + " always a Server-Sent Event stream", schema = @Schema(type = SchemaType.STRING, enumeration = "sse"))
     @APIResponse(responseCode = "200", description = STREAM, headers = {
@@ -178,8 +184,9 @@ public class GeminiCompatResource {
     public Multi<OutboundSseEvent> streamExpress(@PathParam("model") String model,
             @HeaderParam(CallOptions.FAULT_HEADER) String fault, @RequestBody(required = true, content = @Content(
                     mediaType = MediaType.APPLICATION_JSON,
-                    schema = @Schema(implementation = VertexSchemas.GenerateContentRequest.class))) JsonNode body, @Context Sse sse,
-            @Context HttpServerResponse response) {
+                    schema = @Schema(implementation = VertexSchemas.GenerateContentRequest.class),
+                    examples = @ExampleObject(name = "example", value = VertexSchemas.GENERATE_EXAMPLE))) JsonNode body,
+            @Context Sse sse, @Context HttpServerResponse response) {
         return stream(model, fault, body, sse, response);
     }
 

@@ -25,8 +25,10 @@ import org.eclipse.microprofile.openapi.annotations.enums.ParameterIn;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.headers.Header;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -104,7 +106,10 @@ public class GenerationResource {
             + " or a value the model does not take; `errors` names every bad field",
             content = @Content(mediaType = ErrorSchemas.PROBLEM_JSON,
                     schema = @Schema(implementation = ErrorSchemas.Problem.class)))
-    public Uni<Response> create(@NotNull GenerationRequest body,
+    public Uni<Response> create(@RequestBody(content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = GenerationRequest.class), examples = {
+                    @ExampleObject(name = "imagen", value = GenerationSchemas.IMAGEN_REQUEST),
+                    @ExampleObject(name = "gemini", value = GenerationSchemas.GEMINI_REQUEST)})) @NotNull GenerationRequest body,
             @HeaderParam(CallOptions.FAULT_HEADER) String simulatorFault) {
         Job submitted = service.submit(validation.canonical(body, CallOptions.fault(simulatorFault)));
         return submitted.whenAccepted().map(job -> {

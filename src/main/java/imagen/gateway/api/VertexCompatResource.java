@@ -21,6 +21,7 @@ import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.headers.Header;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
@@ -103,13 +104,15 @@ public class VertexCompatResource {
     @Path("{version: v1|v1beta1}/projects/{project}/locations/{location}/publishers/google/models/{model}:predict")
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
-    @Operation(operationId = "predict", summary = "Vertex AI Imagen :predict",
-            description = "Vertex AI's body and answer, with the gateway's de-duplication and guards behind it; answers"
-                    + " when the generation is finished. v1beta1 is the path the google-genai SDK calls.")
+    @Operation(operationId = "predict", summary = ":predict (Imagen)",
+            description = "Vertex AI's Imagen :predict: its body and answer, with the gateway's de-duplication and guards"
+                    + " behind it; answers when the generation is finished. v1beta1 is the path the google-genai SDK"
+                    + " calls.")
     public Uni<Response> predictInProject(@PathParam("model") String model,
             @HeaderParam(CallOptions.FAULT_HEADER) String fault, @RequestBody(required = true, content = @Content(
                     mediaType = MediaType.APPLICATION_JSON,
-                    schema = @Schema(implementation = VertexSchemas.PredictRequest.class))) JsonNode body) {
+                    schema = @Schema(implementation = VertexSchemas.PredictRequest.class),
+                    examples = @ExampleObject(name = "example", value = VertexSchemas.PREDICT_EXAMPLE))) JsonNode body) {
         return predict(model, fault, body);
     }
 
@@ -117,12 +120,13 @@ public class VertexCompatResource {
     @Path("{version: v1|v1beta1}/publishers/google/models/{model}:predict")
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
-    @Operation(operationId = "predictExpress", summary = "Vertex AI Imagen :predict, API-key (express) mode: no project"
-            + " or location", description = "As :predict in a project.")
+    @Operation(operationId = "predictExpress", summary = ":predict (Imagen), express mode",
+            description = "As :predict in a project, for API-key (express) mode: no project or location.")
     public Uni<Response> predictExpress(@PathParam("model") String model,
             @HeaderParam(CallOptions.FAULT_HEADER) String fault, @RequestBody(required = true, content = @Content(
                     mediaType = MediaType.APPLICATION_JSON,
-                    schema = @Schema(implementation = VertexSchemas.PredictRequest.class))) JsonNode body) {
+                    schema = @Schema(implementation = VertexSchemas.PredictRequest.class),
+                    examples = @ExampleObject(name = "example", value = VertexSchemas.PREDICT_EXAMPLE))) JsonNode body) {
         return predict(model, fault, body);
     }
 

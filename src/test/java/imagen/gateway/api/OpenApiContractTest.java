@@ -236,7 +236,56 @@ class OpenApiContractTest {
                         .map(RecordComponent::getName).toList());
     }
 
-    // --- the gateway against the document ---------------------------------------------------------
+    /** The document's examples are true: each one fits its schema. */
+    @Test
+    void everyExampleFitsItsSchema() {
+        List<String> checked = new ArrayList<>();
+        forEachSchemaWithExamples(doc.path("components").path("schemas"), "#/components/schemas", (where, schema) -> {
+            for (JsonNode example : schema.path("examples")) {
+                assertThat(new SchemaCheck(doc).check(example, schema)).as(where + " example " + example).isEmpty();
+                checked.add(where);
+            }
+        });
+        assertThat(checked).contains("#/components/schemas/Problem", "#/components/schemas/Problem/properties/status");
+    }
+
+    // --- the gateway against the document -------------------------------------------------------
+
+    /** Each request example of the document, sent as is to the path its parameters' examples make, is accepted. */
+    @Test
+    void everyRequestExampleIsAccepted() {
+        List<String> sent = new ArrayList<>();
+        forEachOperation((path, method, operation) -> {
+            JsonNode examples = operation.path("requestBody").path("content").path("application/json").path("examples");
+            if (!path.startsWith("/v1") || examples.isEmpty()) {
+                return;
+            }
+            String uri = path;
+            for (JsonNode parameter : operation.path("parameters")) {
+                if ("path".equals(parameter.path("in").asText())) {
+                    uri = uri.replace("{" + parameter.path("name").asText() + "}", parameter.path("example").asText());
+                }
+            }
+            boolean streams = names(resolve(operation.path("responses").path("200")).path("content")).equals(Set.of(EVENT_STREAM))
+                    && !operation.path("responses").has("202");
+            for (Iterator<Map.Entry<String, JsonNode>> each = examples.fields(); each.hasNext();) {
+                Map.Entry<String, JsonNode> example = each.next();
+                String body = example.getValue().path("value").toString();
+                String where = method.toUpperCase() + " " + path + " example " + example.getKey();
+                assertThat(requestErrors(method, path, body)).as(where).isEmpty();
+                if (streams) {
+                    List<SseClient.Event> events = checkedStream(method, path, base.resolve(uri + "?alt=sse"), body);
+                    assertThat(events.get(events.size() - 1).json().has("error")).as(where).isFalse();
+                } else {
+                    Response answer = checked(method, path, json(body).accept("application/json"), uri);
+                    assertThat(answer.statusCode()).as(where + " " + abbreviated(answer.asString())).isBetween(200, 202);
+                }
+                sent.add(where);
+            }
+        });
+        // POST /v1/generations (Imagen and Gemini), and the six Vertex-compatible operations under v1 and v1beta1
+        assertThat(sent).hasSize(14);
+    }
 
     @Test
     void aJobItsEventsAndItsImagesAnswerAsDocumented() {
@@ -539,6 +588,21 @@ class OpenApiContractTest {
     }
 
     // --- reading the document ---------------------------------------------------------------------
+
+    private static void forEachSchemaWithExamples(JsonNode node, String where,
+            java.util.function.BiConsumer<String, JsonNode> visitor) {
+        if (!node.isObject()) {
+            return;
+        }
+        if (node.path("examples").isArray()) {
+            visitor.accept(where, node);
+        }
+        node.fields().forEachRemaining(field -> {
+            if (!"examples".equals(field.getKey())) {
+                forEachSchemaWithExamples(field.getValue(), where + "/" + field.getKey(), visitor);
+            }
+        });
+    }
 
     private interface OperationVisitor {
         void visit(String path, String method, JsonNode operation);

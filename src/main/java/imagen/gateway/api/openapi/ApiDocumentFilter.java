@@ -249,7 +249,7 @@ public class ApiDocumentFilter implements OASFilter {
         List<Parameter> parameters = new ArrayList<>();
         for (String name : List.of("project", "location", "model")) {
             if (path.contains("{" + name + "}")) {
-                parameters.add(vertexPathParameter(name));
+                parameters.add(vertexPathParameter(name, path));
             }
         }
         if (operation.getParameters() != null) {
@@ -274,7 +274,7 @@ public class ApiDocumentFilter implements OASFilter {
                 .extensions(operation.getExtensions());
     }
 
-    private static Parameter vertexPathParameter(String name) {
+    private static Parameter vertexPathParameter(String name, String path) {
         String description = switch (name) {
             case "project", "location" -> "Accepted and not used: the gateway calls its own configured project and"
                     + " locations (imagen.vertex.*) with its own credentials";
@@ -283,7 +283,11 @@ public class ApiDocumentFilter implements OASFilter {
         };
         Parameter parameter = OASFactory.createParameter().name(name).in(Parameter.In.PATH).required(true)
                 .description(description).schema(OASFactory.createSchema().addType(SchemaType.STRING));
-        return "model".equals(name) ? parameter.example("imagen-4.0-fast-generate-001") : parameter.example("my-project");
+        return parameter.example(switch (name) {
+            case "project" -> "my-project";
+            case "location" -> "global";
+            default -> path.endsWith(":predict") ? "imagen-4.0-fast-generate-001" : "gemini-3.1-flash-image";
+        });
     }
 
     /** Every {@code {name}} of a path has its parameter (the simulator's resources do not declare them all). */

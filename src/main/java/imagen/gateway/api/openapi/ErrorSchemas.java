@@ -21,7 +21,9 @@ public final class ErrorSchemas {
 
     @Schema(name = "Problem", description = "RFC 9457 problem details: the body of every error of the /v1 API"
             + " (application/problem+json) and the data of every SSE `error` event. Members that do not apply are"
-            + " left out.")
+            + " left out.", examples = "{\"type\":\"urn:imagen-gateway:problem:invalid-request\",\"title\":\"Invalid request\","
+                    + "\"status\":400,\"detail\":\"sampleCount must be less than or equal to 4\",\"instance\":\"/v1/generations\","
+                    + "\"errors\":[{\"field\":\"sampleCount\",\"message\":\"must be less than or equal to 4\"}]}")
     public record Problem(
             @Schema(required = true, description = "URN naming the kind of problem",
                     examples = "urn:imagen-gateway:problem:invalid-request") String type,

@@ -14,8 +14,14 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  */
 public final class GenerationSchemas {
 
-    /** The names of the events of a job's stream, in the order they can come. */
-    public static final String EVENT_NAMES = "accepted, attempt, retry, text, preview, image, filtered, done, error";
+    /** A request for an Imagen model, for the document. */
+    public static final String IMAGEN_REQUEST = "{\"model\":\"imagen-4.0-fast-generate-001\",\"prompt\":\"small boat on water"
+            + " in the morning, watercolor\",\"sampleCount\":2,\"seed\":42,\"addWatermark\":false,\"aspectRatio\":\"16:9\","
+            + "\"outputOptions\":{\"mimeType\":\"image/jpeg\",\"compressionQuality\":80}}";
+
+    /** A request for a Gemini image model, for the document. */
+    public static final String GEMINI_REQUEST = "{\"model\":\"gemini-3.1-flash-image\",\"prompt\":\"small boat on water"
+            + " in the morning, watercolor\",\"seed\":42,\"aspectRatio\":\"21:9\",\"imageSize\":\"2K\",\"thinkingLevel\":\"HIGH\"}";
 
     private GenerationSchemas() {
     }

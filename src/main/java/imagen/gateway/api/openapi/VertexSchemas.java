@@ -17,6 +17,15 @@ import imagen.gateway.request.GenerationRequest;
  */
 public final class VertexSchemas {
 
+    /** A :predict body, for the document. */
+    public static final String PREDICT_EXAMPLE = "{\"instances\":[{\"prompt\":\"small boat on water in the morning,"
+            + " watercolor\"}],\"parameters\":{\"sampleCount\":1,\"seed\":42,\"addWatermark\":false,\"aspectRatio\":\"16:9\"}}";
+
+    /** A :generateContent body, for the document. */
+    public static final String GENERATE_EXAMPLE = "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"small boat on"
+            + " water in the morning, watercolor\"}]}],\"generationConfig\":{\"responseModalities\":[\"TEXT\",\"IMAGE\"],"
+            + "\"seed\":42,\"imageConfig\":{\"aspectRatio\":\"16:9\",\"imageSize\":\"1K\"}}}";
+
     private VertexSchemas() {
     }
 
