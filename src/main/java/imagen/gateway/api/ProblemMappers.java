@@ -74,7 +74,7 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response invalidPredict(VertexErrorBodies.InvalidVertexRequest e, UriInfo uri) {
-        LOG.debugf("%s: 400 %s", path(uri), e.getMessage());
+        LOG.debugf("%s: 400 %s %s", path(uri), e.getMessage(), e.errors);
         return VertexErrorBodies.invalid(e, path(uri));
     }
 
