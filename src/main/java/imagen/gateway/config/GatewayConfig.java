@@ -103,6 +103,12 @@ public interface GatewayConfig {
                     .or(() -> Optional.ofNullable(System.getenv("GOOGLE_CLOUD_PROJECT")).filter(p -> !p.isBlank()));
         }
 
+        /** Where {@link #projectId()} came from: {@code imagen.vertex.project}, {@code GOOGLE_CLOUD_PROJECT}, or empty. */
+        default Optional<String> projectSource() {
+            return project().filter(p -> !p.isBlank()).map(p -> "imagen.vertex.project")
+                    .or(() -> projectId().map(p -> "GOOGLE_CLOUD_PROJECT"));
+        }
+
         /** Locations in failover order. */
         @WithDefault("us-central1")
         List<String> locations();
@@ -124,6 +130,19 @@ public interface GatewayConfig {
         /** Refresh the access token this long before it expires. */
         @WithDefault("5m")
         Duration tokenRefreshMargin();
+
+        /**
+         * A credentials JSON file (service account key, {@code gcloud auth application-default login}'s
+         * file) read instead of Application Default Credentials; unset = ADC.
+         */
+        Optional<String> credentialsFile();
+
+        /**
+         * After the credentials could not be loaded or no token obtained, requests fail at once with
+         * that cause for this long; the next request or readiness probe after it tries again.
+         */
+        @WithDefault("5s")
+        Duration credentialsRetry();
     }
 
     interface Cache {

@@ -8,6 +8,16 @@ import io.smallrye.mutiny.Uni;
  */
 public interface AccessTokenProvider {
 
-    /** A valid access token, or an empty item when no credentials are used ({@code imagen.vertex.auth=none}). */
+    /**
+     * A valid access token, or an empty item when no credentials are used ({@code imagen.vertex.auth=none});
+     * fails with a {@link CredentialsException} when none can be had.
+     */
     Uni<String> accessToken();
+
+    /**
+     * Vertex answered 401 to {@code token}: forget it if it is still the current one, so that the
+     * next {@link #accessToken()} fetches another (a token can be revoked or expire early).
+     */
+    default void rejected(String token) {
+    }
 }

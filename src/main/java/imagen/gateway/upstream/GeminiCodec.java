@@ -94,7 +94,8 @@ class GeminiCodec {
             return calls.accessToken()
                     .chain(token -> sse.post(url, headers(token, fault), body,
                             (data, length) -> answer.accept(mapper.readValue(data, GenerateContentResponse.class)),
-                            VertexErrors::fromResponse))
+                            VertexErrors::fromResponse)
+                            .onFailure(VertexCalls::tokenRejected).invoke(() -> calls.rejected(token)))
                     .map(done -> {
                         long imageTokens = answer.imageTokens();
                         if (imageTokens > 0) {

@@ -30,7 +30,8 @@ import io.smallrye.mutiny.Uni;
  * SmallRye Fault Tolerance around every upstream call. {@link #call} is the order, outermost first:
  * <ol>
  * <li><b>retry</b> ({@code imagen.resilience.max-retries}) on 429, 500, 502, 503, 504, timeouts and
- * connection failures, never on other 4xx or filtered results. The wait is the server's when it
+ * connection failures, never on other 4xx, filtered results, or the gateway's own credentials
+ * failing ({@link CredentialsException}: one attempt, and it never counts against a breaker). The wait is the server's when it
  * states one (Vertex: {@code google.rpc.RetryInfo} in the body; others: {@code Retry-After}), capped
  * by {@code .max-server-wait}; otherwise exponential backoff with full jitter between
  * {@code .initial-backoff} and {@code .max-backoff}. The retry is outermost so a backoff wait
@@ -184,7 +185,8 @@ public class Guards {
                     boolean rejected = failure instanceof BulkheadException;
                     UpstreamException error = rejected ? bulkheadFull() : VertexCalls.classify(failure);
                     count(location, error.vertexStatus());
-                    return new FailedAttempt(error, tries, number, rejected);
+                    // the gateway's own credentials: another attempt, here or elsewhere, meets the same cause
+                    return new FailedAttempt(error, tries, number, rejected || error instanceof CredentialsException);
                 });
     }
 
@@ -324,6 +326,9 @@ public class Guards {
     }
 
     static boolean isUpstreamFault(Throwable failure) {
+        if (failure instanceof CredentialsException) {
+            return false; // the gateway's credentials, not the location's health
+        }
         if (failure instanceof UpstreamException u) {
             return u.httpStatus() >= 500 && u.retryable();
         }

@@ -53,10 +53,49 @@ class VertexCalls {
      */
     <T> Uni<T> timed(String location, Supplier<Uni<? extends T>> call) {
         var timeout = config.resilience().attemptTimeout();
-        return Uni.createFrom().deferred(call)
+        return authenticated(call)
                 .ifNoItem().after(timeout).failWith(() -> new UpstreamException(504, "DEADLINE_EXCEEDED",
                         "no answer from " + location + " within " + timeout.toMillis() + " ms", true, null))
                 .onFailure(failure -> !(failure instanceof UpstreamException)).transform(VertexCalls::classify);
+    }
+
+    /**
+     * The call, and with the gateway's own tokens ({@code imagen.vertex.auth=adc}) once more when
+     * Vertex answers 401 UNAUTHENTICATED: a token can be revoked or expire early, so the rejected one
+     * is forgotten ({@link AccessTokenProvider#rejected}) and the call repeated with a new one, inside
+     * the same attempt (a 401 did no work and bills nothing). A second 401 is final: a
+     * {@link CredentialsException}, never retried, never held against the location.
+     */
+    private <T> Uni<T> authenticated(Supplier<Uni<? extends T>> call) {
+        Uni<T> first = Uni.createFrom().deferred(call);
+        if (simulated() || !"adc".equalsIgnoreCase(config.vertex().auth())) {
+            return first;
+        }
+        return first.onFailure(VertexCalls::tokenRejected).recoverWithUni(rejected -> {
+            LOG.infof("Vertex AI answered 401 UNAUTHENTICATED (%s); trying once more with a new access token",
+                    classify(rejected).getMessage());
+            return Uni.createFrom().<T>deferred(call).onFailure(VertexCalls::tokenRejected)
+                    .transform(again -> {
+                        String answer = classify(again).getMessage();
+                        return new CredentialsException(502, "Vertex AI rejected the gateway's access token, and a freshly"
+                                + " fetched one too: " + answer, answer, false, null);
+                    });
+        });
+    }
+
+    /** Vertex's 401: its answer to the token, not to the request. */
+    static boolean tokenRejected(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof UpstreamException u) {
+                return !(u instanceof CredentialsException) && "UNAUTHENTICATED".equals(u.vertexStatus());
+            }
+        }
+        return false;
+    }
+
+    /** Vertex answered 401 to {@code token} (a call the caller made itself, as the Gemini stream). */
+    void rejected(String token) {
+        tokens.rejected(token);
     }
 
     /** The fault the simulator is asked to inject on this attempt; never sent to Vertex. */
@@ -102,6 +141,7 @@ class VertexCalls {
             if (!simulated()) {
                 // the simulator is this process: it needs no Google credentials
                 builder.register(new VertexAuthFilter(tokens));
+                builder.register(new VertexAuthFilter.Rejections(tokens));
             }
             return builder.build(VertexRestClient.class);
         });

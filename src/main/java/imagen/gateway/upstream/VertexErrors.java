@@ -28,9 +28,13 @@ public final class VertexErrors {
             "(?i)(bearer\\s+)[^\\s\"',]+|ya29\\.[A-Za-z0-9._\\-]+|AIza[0-9A-Za-z_\\-]{20,}");
     private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)s");
     private static final int MAX_MESSAGE = 500;
-    /** The gateway's own recent access tokens: masked by value, whatever their shape. */
+    /**
+     * The gateway's own recent access tokens: masked by value, whatever their shape. A token Vertex
+     * rejects is replaced at once (one forced refresh per 401), so a burst of rejections goes through
+     * several in seconds: enough are kept that one Vertex still echoes is among them.
+     */
     private static final Deque<String> OWN_TOKENS = new ArrayDeque<>();
-    private static final int OWN_TOKENS_KEPT = 4;
+    private static final int OWN_TOKENS_KEPT = 32;
 
     private static final Map<Integer, String> STATUS_BY_CODE = Map.ofEntries(
             Map.entry(400, "INVALID_ARGUMENT"), Map.entry(401, "UNAUTHENTICATED"), Map.entry(403, "PERMISSION_DENIED"),

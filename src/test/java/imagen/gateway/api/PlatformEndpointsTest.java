@@ -22,7 +22,10 @@ class PlatformEndpointsTest {
     @Test
     void probesAreUp() {
         given().when().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
-        given().when().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
+        given().when().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"))
+                .body("checks.find { it.name == 'vertex-credentials' }.status", equalTo("UP"))
+                .body("checks.find { it.name == 'vertex-credentials' }.data.credentials",
+                        equalTo("not needed: the upstream is the embedded simulator"));
         given().when().get("/q/health/started").then().statusCode(200).body("status", equalTo("UP"));
     }
 

@@ -73,6 +73,11 @@ public class FakeCredentials implements CredentialsSource {
         credentials.tokens.forEach(token -> token.expiry = Instant.now().minusSeconds(1));
     }
 
+    /** From now on every refresh fails with this message, as a token endpoint refusing would; null: they work again. */
+    public void failRefreshes(String message) {
+        credentials.failure = message;
+    }
+
     /** Refreshes block until the returned latch is counted down (at most 20 s). */
     public CountDownLatch holdRefreshes() {
         CountDownLatch gate = new CountDownLatch(1);
@@ -122,6 +127,7 @@ public class FakeCredentials implements CredentialsSource {
         final transient List<ControlledToken> tokens = new CopyOnWriteArrayList<>();
         volatile transient Duration lifetime = Duration.ofHours(1);
         volatile transient CountDownLatch gate;
+        volatile transient String failure;
 
         @Override
         public void refresh() throws IOException {
@@ -142,6 +148,9 @@ public class FakeCredentials implements CredentialsSource {
                     Thread.currentThread().interrupt();
                     throw new IOException(e);
                 }
+            }
+            if (failure != null) {
+                throw new IOException(failure);
             }
             Instant now = Instant.now();
             Instant expiry = now.plus(lifetime);

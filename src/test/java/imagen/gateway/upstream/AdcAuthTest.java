@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 
 import imagen.gateway.support.FakeCredentials;
+import imagen.gateway.support.GeminiStubs;
 import imagen.gateway.support.LogCapture;
 import imagen.gateway.support.SseClient;
 import imagen.gateway.support.SseClient.Event;
@@ -38,6 +39,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
+import io.smallrye.faulttolerance.api.CircuitBreakerState;
 
 /**
  * The gateway's own Google credentials ({@code imagen.vertex.auth=adc}) in front of a WireMock
@@ -76,8 +78,14 @@ class AdcAuthTest extends WireMockVertexTest {
     @Inject
     FakeCredentials credentials;
 
+    @Inject
+    Guards guards;
+
     @BeforeEach
     void startWithAnExpiredToken() {
+        // the credentials are loaded in the background at start: ready first, then expired by the test
+        await().atMost(WAIT).untilAsserted(() -> given().when().get("/q/health/ready").then().statusCode(200)
+                .body("checks.find { it.name == 'vertex-credentials' }.data.state", org.hamcrest.Matchers.equalTo("ready")));
         vertex.stubFor(post(urlEqualTo(WireMockVertex.predictPath(MODEL)))
                 .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/json")
                         .withBody(VertexStubs.images(PNG, "image/png", 1))));
@@ -162,6 +170,101 @@ class AdcAuthTest extends WireMockVertexTest {
     }
 
     @Test
+    void refreshesTheTokenOnceWhenVertexRejectsIt() {
+        compatPredict(Map.of());
+        String revoked = credentials.lastIssued().value();
+        int refreshes = credentials.refreshes();
+        vertex.resetAll();
+        vertex.stubFor(post(anyUrl()).atPriority(1).withHeader("Authorization", equalTo("Bearer " + revoked))
+                .willReturn(aResponse().withStatus(401).withHeader("Content-Type", "application/json")
+                        .withBody(VertexStubs.error(401, "UNAUTHENTICATED", "Request had invalid authentication credentials.",
+                                null))));
+        vertex.stubFor(post(urlEqualTo(WireMockVertex.predictPath(MODEL))).atPriority(5)
+                .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/json")
+                        .withBody(VertexStubs.images(PNG, "image/png", 1))));
+
+        compatPredict(Map.of());
+
+        assertThat(credentials.refreshes() - refreshes).as("one forced refresh").isEqualTo(1);
+        String fresh = credentials.lastIssued().value();
+        assertThat(authorizations()).as("the revoked token, then the new one, in one attempt (no retries here)")
+                .containsExactly("Bearer " + revoked, "Bearer " + fresh);
+        compatPredict(Map.of());
+        assertThat(credentials.refreshes() - refreshes).as("the new token is kept").isEqualTo(1);
+    }
+
+    @Test
+    void refreshesTheTokenOnceWhenVertexRejectsItOnTheGeminiStream() {
+        compatPredict(Map.of());
+        String revoked = credentials.lastIssued().value();
+        int refreshes = credentials.refreshes();
+        String flash = "gemini-3.1-flash-image";
+        vertex.resetAll();
+        vertex.stubFor(post(anyUrl()).atPriority(1).withHeader("Authorization", equalTo("Bearer " + revoked))
+                .willReturn(aResponse().withStatus(401).withHeader("Content-Type", "application/json")
+                        .withBody(VertexStubs.error(401, "UNAUTHENTICATED", "Request had invalid authentication credentials.",
+                                null))));
+        vertex.stubFor(post(urlEqualTo(GeminiStubs.streamPath(flash))).atPriority(5)
+                .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "text/event-stream")
+                        .withBody(GeminiStubs.sse(GeminiStubs.image(PNG, "image/png"), GeminiStubs.end("STOP", 5, 0, 1120)))));
+
+        List<Event> events = stream("{\"model\":\"" + flash + "\",\"prompt\":\"gemini " + UUID.randomUUID() + "\"}");
+
+        assertThat(events.get(events.size() - 1).name()).isEqualTo("done");
+        assertThat(events).extracting(Event::name).doesNotContain("retry");
+        assertThat(credentials.refreshes() - refreshes).isEqualTo(1);
+        assertThat(authorizations()).containsExactly("Bearer " + revoked, "Bearer " + credentials.lastIssued().value());
+    }
+
+    @Test
+    void aTokenRejectedTwiceFailsAtOnceWithoutRetryNorBreaker() {
+        compatPredict(Map.of());
+        int refreshes = credentials.refreshes();
+        vertex.resetAll();
+        vertex.stubFor(post(anyUrl()).willReturn(aResponse().withStatus(401).withHeader("Content-Type", "application/json")
+                .withBody(VertexStubs.error(401, "UNAUTHENTICATED", "Request had invalid authentication credentials.", null))));
+
+        List<Event> events;
+        try (LogCapture logs = LogCapture.start()) {
+            events = stream("{\"prompt\":\"rejected " + UUID.randomUUID() + "\",\"sampleCount\":1}");
+            CredentialsMissingFileTest.assertNoErrorsNorStackTraces(logs);
+        }
+
+        Event error = events.get(events.size() - 1);
+        assertThat(error.name()).isEqualTo("error");
+        assertThat(error.json().get("type").asText()).isEqualTo(CredentialsException.TYPE);
+        assertThat(error.json().get("status").asInt()).isEqualTo(502);
+        assertThat(error.json().get("retryable").asBoolean()).isFalse();
+        assertThat(error.json().get("detail").asText()).contains("rejected the gateway's access token")
+                .contains("Request had invalid authentication credentials");
+        assertThat(vertex.getAllServeEvents()).as("the rejected token and one fresh one").hasSize(2);
+        assertThat(credentials.refreshes() - refreshes).isEqualTo(1);
+        assertThat(guards.breakerState(WireMockVertex.LOCATION)).isEqualTo(CircuitBreakerState.CLOSED);
+    }
+
+    @Test
+    void aFailedRefreshAheadOfExpiryKeepsTheValidTokenInUse() {
+        credentials.lifetime(MARGIN.minusSeconds(30)); // within the margin at once: due for a refresh, still valid
+        compatPredict(Map.of());
+        String current = credentials.lastIssued().value();
+        int calls = credentials.refreshCalls();
+        try {
+            credentials.failRefreshes("token endpoint unavailable");
+            compatPredict(Map.of());
+            compatPredict(Map.of());
+
+            assertThat(authorizations()).containsOnly("Bearer " + current);
+            assertThat(credentials.refreshCalls() - calls).as("one failed refresh, then the remembered failure")
+                    .isEqualTo(1);
+            given().when().get("/q/health/ready").then().statusCode(200)
+                    .body("checks.find { it.name == 'vertex-credentials' }.data.lastRefreshFailure",
+                            org.hamcrest.Matchers.equalTo("token endpoint unavailable"));
+        } finally {
+            credentials.failRefreshes(null);
+        }
+    }
+
+    @Test
     void neverLogsNorAnswersItsTokenEvenWhenVertexEchoesIt() {
         compatPredict(Map.of());
         String token = credentials.lastIssued().value();
@@ -172,7 +275,8 @@ class AdcAuthTest extends WireMockVertexTest {
             for (int status : new int[] {401, 403}) {
                 String vertexStatus = status == 401 ? "UNAUTHENTICATED" : "PERMISSION_DENIED";
                 vertex.resetAll();
-                vertex.stubFor(post(anyUrl()).withHeader("Authorization", equalTo("Bearer " + token))
+                // whatever token it is shown (a 401 has the gateway fetch a new one), Vertex echoes the first
+                vertex.stubFor(post(anyUrl())
                         .willReturn(aResponse().withStatus(status).withHeader("Content-Type", "application/json")
                                 .withBody(VertexStubs.error(status, vertexStatus, echo, null))));
 
@@ -189,12 +293,19 @@ class AdcAuthTest extends WireMockVertexTest {
                 answers.add(given().urlEncodingEnabled(false).contentType(ContentType.JSON)
                         .body("{\"instances\":[{\"prompt\":\"echo " + UUID.randomUUID() + "\"}]}")
                         .when().post(COMPAT).then().statusCode(502).extract().asString());
-                assertThat(vertex.getAllServeEvents()).as("Vertex really saw the token it echoed").hasSize(2);
+                assertThat(vertex.getAllServeEvents()).as("Vertex saw the token it echoed; after a 401, a new one too")
+                        .hasSize(status == 401 ? 4 : 2);
             }
             assertThat(logs.all()).as("the failures were logged").contains("UNAUTHENTICATED", "PERMISSION_DENIED");
             assertThat(logs.texts()).noneMatch(text -> text.contains(token));
+            for (FakeCredentials.Issued issued : credentials.issued()) {
+                assertThat(logs.texts()).noneMatch(text -> text.contains(issued.value()));
+            }
         }
         assertThat(answers).hasSize(6).noneMatch(text -> text.contains(token));
+        for (FakeCredentials.Issued issued : credentials.issued()) {
+            assertThat(answers).noneMatch(text -> text.contains(issued.value()));
+        }
         assertThat(answers.get(0)).contains("Request had invalid authentication credentials");
     }
 

@@ -71,6 +71,14 @@ class VertexErrorMappingTest extends WireMockVertexTest {
     }
 
     @Test
+    void readinessSaysNoCredentialsAreNeededWithAuthNone() {
+        given().when().get("/q/health/ready").then().statusCode(200)
+                .body("checks.find { it.name == 'vertex-credentials' }.status", equalTo("UP"))
+                .body("checks.find { it.name == 'vertex-credentials' }.data.credentials",
+                        equalTo("not needed: imagen.vertex.auth=none"));
+    }
+
+    @Test
     void retryAfterHeaderGivesTheWaitWhenTheBodyHasNoRetryInfo() {
         stubError(503, VertexStubs.error(503, "UNAVAILABLE", "Service overloaded.", null), Map.of("Retry-After", "7"));
 
