@@ -116,7 +116,9 @@ public final class Coalescing implements Stage {
                 })
                 .filter(JobEvent::terminal)
                 .toUni().map(terminal -> true);
-        Uni<Boolean> holderGone = Multi.createFrom().ticks().every(HOLDER_CHECK)
+        // a tick that comes while the previous check still waits on Redis is dropped: without it the ticker
+        // fails with a BackPressureFailure and this follower would compute the generation a second time
+        Uni<Boolean> holderGone = Multi.createFrom().ticks().every(HOLDER_CHECK).onOverflow().drop()
                 .onItem().transformToUniAndConcatenate(tick -> locks.holder(call.key()))
                 .filter(holder -> holder.isEmpty() || !holder.get().equals(holderJobId))
                 .toUni().map(gone -> false);
