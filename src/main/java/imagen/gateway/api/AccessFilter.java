@@ -79,6 +79,11 @@ public class AccessFilter {
         if (!ticket.counted()) {
             return;
         }
+        if (routing.response().ended() || routing.response().headWritten()) {
+            // already answered below JAX-RS (a body over the limit): nothing will claim the reservation
+            ticket.release();
+            return;
+        }
         routing.put(Admission.TICKET, ticket);
         // on the Vert.x response, so they also go out with a stream's head and with any error answer
         ticket.headers().forEach(routing.response()::putHeader);
