@@ -33,7 +33,8 @@ import io.vertx.ext.web.RoutingContext;
  * <li>A body announced larger by {@code Content-Length} is a 413 before a byte of it is read, ahead
  * of every other route.</li>
  * <li>A body of unannounced length (chunked) is read here, counted as it arrives: the first chunk
- * past the limit stops the reading and is answered with the 413 (then the connection closes);
+ * past the limit is answered with the 413, the rest is read and dropped, and the connection
+ * closes ({@link #closeOnceDrained});
  * a body within the limit is handed to the resource as read. Left to Quarkus REST, such a body
  * went to a blocking stream that answered a bare 413 itself and then failed the request a second
  * time, once in the reader and once more writing the error, each with a stack trace.</li>
@@ -51,6 +52,8 @@ public class BodyLimitFilter {
 
     private static final Logger LOG = Logger.getLogger(BodyLimitFilter.class);
     private static final Uni<Response> CONTINUE = Uni.createFrom().nullItem();
+    /** How long a refused body is still read and dropped after its 413 is written. */
+    static final long LINGER_MS = 1_000;
 
     @Inject
     @ConfigProperty(name = "quarkus.http.limits.max-body-size")
@@ -68,11 +71,20 @@ public class BodyLimitFilter {
                     String path = context.request().path();
                     String body = Problems.json(Problems.tooLarge(maxBodySize.asLongValue(), path), path);
                     LOG.debugf("%s: 413, Content-Length %s", path, length);
+                    HttpServerRequest http = context.request();
+                    http.handler(discarded -> {
+                    });
+                    http.endHandler(end -> {
+                        if (context.response().ended()) {
+                            http.connection().close();
+                        }
+                    });
+                    closeOnceDrained(context);
                     context.response().setStatusCode(413)
                             .putHeader("Content-Type", Problem.MEDIA_TYPE)
                             .putHeader("Connection", "close")
-                            .end(body)
-                            .onComplete(written -> context.request().connection().close());
+                            .end(body);
+                    http.resume();
                     return;
                 }
             } catch (NumberFormatException malformed) {
@@ -80,6 +92,26 @@ public class BodyLimitFilter {
             }
         }
         context.next();
+    }
+
+    /**
+     * Closes the connection of a refused body once its answer is written and the client has had
+     * time to read it. The rest of the body is read and dropped meanwhile: closing a socket with
+     * unread bytes resets the connection, and a client still sending then often loses the 413 to
+     * the reset ("connection reset", "received no bytes") instead of reading it. A client that
+     * finishes sending is closed on as soon as both are done (the caller's end handler closes when
+     * the answer is already written); one that keeps sending is cut after
+     * {@link #LINGER_MS}, as a lingering close does.
+     */
+    private void closeOnceDrained(RoutingContext context) {
+        HttpServerRequest http = context.request();
+        context.addEndHandler(written -> {
+            if (http.isEnded()) {
+                http.connection().close();
+            } else {
+                context.vertx().setTimer(LINGER_MS, late -> http.connection().close());
+            }
+        });
     }
 
     /**
@@ -127,14 +159,13 @@ public class BodyLimitFilter {
             boolean[] refused = {false};
             http.handler(chunk -> {
                 if (refused[0]) {
-                    return;
+                    return; // drained: see closeOnceDrained
                 }
                 if ((long) body.length() + chunk.length() > limit) {
                     refused[0] = true;
-                    http.pause();
                     LOG.debugf("%s: 413 after %d bytes of a body without Content-Length", path,
                             (long) body.length() + chunk.length());
-                    context.addEndHandler(written -> http.connection().close());
+                    closeOnceDrained(context);
                     emitter.complete(Response.fromResponse(Problems.answer(Problems.tooLarge(limit, path), path))
                             .header(HttpHeaders.CONNECTION.toString(), "close").build());
                     return;
@@ -145,6 +176,8 @@ public class BodyLimitFilter {
                 if (!refused[0]) {
                     request.setEntityStream(new ByteArrayInputStream(body.getBytes()));
                     emitter.complete(null);
+                } else if (context.response().ended()) {
+                    http.connection().close();
                 }
             });
             http.exceptionHandler(failure -> {

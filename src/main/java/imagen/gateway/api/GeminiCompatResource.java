@@ -39,7 +39,7 @@ import imagen.gateway.api.openapi.VertexSchemas;
 import imagen.gateway.cluster.JobEvent;
 import imagen.gateway.cluster.SharedImages;
 import imagen.gateway.dedup.Outcome;
-import imagen.gateway.generation.GenerationService;
+import imagen.gateway.access.Admission;
 import imagen.gateway.generation.Job;
 import imagen.gateway.request.CallOptions;
 import imagen.gateway.request.CanonicalRequest;
@@ -73,7 +73,7 @@ public class GeminiCompatResource {
             + " stream began is one error chunk `{\"error\":{code,message,status}}`, as Vertex AI sends it.";
 
     @Inject
-    GenerationService service;
+    Admission admission;
 
     @Inject
     RequestValidation validation;
@@ -191,7 +191,7 @@ public class GeminiCompatResource {
     }
 
     private Uni<Response> generate(String model, String fault, JsonNode body) {
-        return service.submit(parse(model, body, fault)).whenFinished().chain(this::answer);
+        return admission.submit(parse(model, body, fault)).whenFinished().chain(this::answer);
     }
 
     /** The whole answer, from the job's outcome; image bytes from the shared store. */
@@ -224,7 +224,7 @@ public class GeminiCompatResource {
      * failure after the first byte is an error chunk, as Vertex sends one.
      */
     private Multi<OutboundSseEvent> stream(String model, String fault, JsonNode body, Sse sse, HttpServerResponse response) {
-        Job job = service.submit(parse(model, body, fault));
+        Job job = admission.submit(parse(model, body, fault));
         response.putHeader("Cache-Control", "no-cache").putHeader("X-Accel-Buffering", "no")
                 .putHeader("X-Generation-Id", job.id());
         return job.stream(0).onItem().transformToUniAndConcatenate(event -> chunk(job, event))

@@ -39,7 +39,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import imagen.gateway.api.openapi.ErrorSchemas;
 import imagen.gateway.api.openapi.GenerationSchemas;
 import imagen.gateway.dedup.Outcome;
-import imagen.gateway.generation.GenerationService;
+import imagen.gateway.access.Admission;
 import imagen.gateway.generation.Job;
 import imagen.gateway.generation.JobRegistry;
 import imagen.gateway.request.CallOptions;
@@ -71,7 +71,7 @@ public class GenerationResource {
             + " images travel by URL, since a Cloud Run HTTP/1 response is capped at 32 MiB";
 
     @Inject
-    GenerationService service;
+    Admission admission;
 
     @Inject
     JobRegistry jobs;
@@ -111,7 +111,7 @@ public class GenerationResource {
                     @ExampleObject(name = "imagen", value = GenerationSchemas.IMAGEN_REQUEST),
                     @ExampleObject(name = "gemini", value = GenerationSchemas.GEMINI_REQUEST)})) @NotNull GenerationRequest body,
             @HeaderParam(CallOptions.FAULT_HEADER) String simulatorFault) {
-        Job submitted = service.submit(validation.canonical(body, CallOptions.fault(simulatorFault)));
+        Job submitted = admission.submit(validation.canonical(body, CallOptions.fault(simulatorFault)));
         return submitted.whenAccepted().map(job -> {
             String cache = job.cache();
             Map<String, Object> entity = Map.of("id", job.id(), "events", location(job) + EVENTS,
@@ -139,7 +139,7 @@ public class GenerationResource {
             @HeaderParam(CallOptions.FAULT_HEADER) String simulatorFault,
             @Parameter(description = INLINE) @QueryParam("inline") boolean inline, @Context Sse sse,
             @Context HttpServerResponse response) {
-        Job job = service.submit(validation.canonical(body, CallOptions.fault(simulatorFault)));
+        Job job = admission.submit(validation.canonical(body, CallOptions.fault(simulatorFault)));
         return sseResponse(job, 0, inline, sse, response);
     }
 

@@ -21,6 +21,7 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 
+import imagen.gateway.access.AccessDenied;
 import imagen.gateway.generation.JobRegistry.TooManyJobsException;
 import imagen.gateway.request.InvalidRequestException;
 import imagen.gateway.request.Problem;
@@ -70,6 +71,15 @@ public class ProblemMappers {
     @ServerExceptionMapper
     public Response mismatched(MismatchedInputException e, UriInfo uri) {
         return unreadable(e, uri);
+    }
+
+    /** 401, 403 or 429 for who sent the request; a client's matter, logged at DEBUG. */
+    @ServerExceptionMapper
+    public Response denied(AccessDenied e, UriInfo uri) {
+        LOG.debugf("%s: %d %s", path(uri), e.problem().status(), e.getMessage());
+        Response.ResponseBuilder answer = Response.fromResponse(Problems.answer(e.problem(), path(uri)));
+        e.headers().forEach(answer::header);
+        return answer.build();
     }
 
     @ServerExceptionMapper

@@ -36,7 +36,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import imagen.gateway.api.openapi.VertexSchemas;
 import imagen.gateway.cluster.SharedImages;
 import imagen.gateway.dedup.Outcome;
-import imagen.gateway.generation.GenerationService;
+import imagen.gateway.access.Admission;
 import imagen.gateway.generation.Job;
 import imagen.gateway.request.CallOptions;
 import imagen.gateway.request.CanonicalRequest;
@@ -89,7 +89,7 @@ public class VertexCompatResource {
     private static final Set<String> LOWER_CASE_ENUMS = Set.of("personGeneration", "safetySetting");
 
     @Inject
-    GenerationService service;
+    Admission admission;
 
     @Inject
     SharedImages images;
@@ -132,7 +132,7 @@ public class VertexCompatResource {
 
     private Uni<Response> predict(String model, String fault, JsonNode body) {
         CanonicalRequest request = parse(model, body, CallOptions.fault(fault));
-        return service.submit(request).whenFinished().chain(this::answer);
+        return admission.submit(request).whenFinished().chain(this::answer);
     }
 
     /** Vertex's answer, rendered from the job's outcome: images in order, their bytes from the shared store. */

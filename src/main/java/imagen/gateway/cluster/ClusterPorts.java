@@ -37,6 +37,12 @@ public class ClusterPorts {
 
     @Produces
     @Singleton
+    QuotaCounters quotas() {
+        return new MemoryQuotas();
+    }
+
+    @Produces
+    @Singleton
     JobLogs logs(RedisLink link, ObjectMapper mapper, GatewayConfig config) {
         return link.enabled() ? new RedisJobLogs(link, mapper, config) : new Memory.Logs();
     }

@@ -51,8 +51,14 @@ public interface GatewayConfig {
     @WithDefault("4000")
     int maxPromptLength();
 
-    /** Client API keys; unset means no client authentication. */
+    /** Client API keys; unset (and no {@code imagen.tokens.issuer}) means no client authentication. */
     Optional<List<String>> apiKeys();
+
+    Cors cors();
+
+    Tokens tokens();
+
+    Quota quota();
 
     Cache cache();
 
@@ -143,6 +149,55 @@ public interface GatewayConfig {
          */
         @WithDefault("5s")
         Duration credentialsRetry();
+    }
+
+    /** Browsers on other origins: Quarkus's CORS filter, configured from these in application.properties. */
+    interface Cors {
+        /** Turns the CORS filter on: then only {@code origins} (and the gateway's own) may call from a browser. */
+        @WithDefault("false")
+        boolean enabled();
+
+        /** Origins allowed to call the gateway from a browser, e.g. {@code https://app.example.com}; unset: none. */
+        Optional<List<String>> origins();
+    }
+
+    /** Browser tokens: short-lived JWTs a product's server signs, presented instead of an API key. */
+    interface Tokens {
+        /** The {@code iss} every token must carry; set, it turns token verification on. */
+        Optional<String> issuer();
+
+        /** The {@code aud} every token must carry. */
+        @WithDefault("imagen-gateway")
+        String audience();
+
+        /** Where the verification key is: a PEM, JWK or JWK set, as {@code file:} or {@code classpath:}. */
+        Optional<String> verifyKey();
+
+        /** The longest {@code exp - iat} a token may have: browser tokens are short-lived. */
+        @WithDefault("1h")
+        Duration maxLifetime();
+    }
+
+    /**
+     * Budgets per client (an API key, a token's subject, or everyone when no client authentication
+     * is configured). Unset limits are unlimited; a token's {@code imagen_quota} claim and
+     * {@code imagen.quota.client."<id>".*} set a client's own.
+     */
+    interface Quota {
+        /** Generation requests per client per minute (a fixed window). */
+        Optional<Long> requestsPerMinute();
+
+        /** Images per client per day (UTC), counted only for images an upstream call generated. */
+        Optional<Long> imagesPerDay();
+
+        /** Per client id ({@code key-<hash>}, {@code sub-<hash>}, as the metrics name them): its own limits. */
+        Map<String, Limits> client();
+
+        interface Limits {
+            Optional<Long> requestsPerMinute();
+
+            Optional<Long> imagesPerDay();
+        }
     }
 
     interface Cache {

@@ -51,6 +51,7 @@ public final class Job {
     private int views;
     private long lastInterestNanos = System.nanoTime();
     private Cancellable work;
+    private Consumer<Outcome> outcomeHook;
     /** Where logged events also go (the shared log), if anywhere. */
     private final Consumer<JobEvent> sink;
     /** Run once, when the terminal event is logged and before any view sees it. */
@@ -129,8 +130,33 @@ public final class Job {
      * runs the end hooks (timers, registry, metrics), then hands the events to the views. Returns
      * false, and logs nothing, if the job has already ended.
      */
-    synchronized boolean finish(List<Entry> finalEvents, Outcome ended, Status endStatus) {
-        return append(finalEvents, ended, endStatus);
+    boolean finish(List<Entry> finalEvents, Outcome ended, Status endStatus) {
+        boolean finished;
+        Consumer<Outcome> hook;
+        synchronized (this) {
+            finished = append(finalEvents, ended, endStatus);
+            hook = outcomeHook;
+        }
+        if (finished && hook != null) {
+            hook.accept(ended);
+        }
+        return finished;
+    }
+
+    /**
+     * Runs {@code hook} with the outcome once the job ends (at once if it has), without watching it:
+     * unlike {@link #whenFinished}, it keeps no view open, so an unwatched unseeded job is still reaped.
+     */
+    public void onOutcome(Consumer<Outcome> hook) {
+        Outcome ended;
+        synchronized (this) {
+            if (status == Status.RUNNING) {
+                outcomeHook = hook;
+                return;
+            }
+            ended = outcome;
+        }
+        hook.accept(ended);
     }
 
     /** A copy of another instance's event, as is (a job adopted from a shared log). */
